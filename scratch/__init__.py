@@ -1,0 +1,87 @@
+"""The seed's feed-forward network from scratch: NumPy only, hand-written backprop.
+
+Names, arguments, defaults and parameter layouts follow ``torch.nn`` / ``torch.optim``, so
+the same code reads the same on both sides and a torch state dict loads unchanged.
+
+>>> import numpy as np, scratch
+>>> model = scratch.build_model(2, [8], 1, "tanh", rng=np.random.default_rng(0))
+>>> sorted(model.state_dict())
+['0.bias', '0.weight', '2.bias', '2.weight']
+"""
+
+from .activations import (
+    ACTIVATIONS,
+    Identity,
+    LeakyReLU,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    log_softmax,
+    make_activation,
+    sigmoid,
+    softmax,
+)
+from .gradcheck import gradcheck, gradcheck_errors
+from .init import (
+    INITS,
+    calculate_gain,
+    init_state_dict,
+    kaiming_normal,
+    kaiming_uniform,
+    xavier_normal,
+    xavier_uniform,
+)
+from .io import load_weights, save_weights
+from .layers import Linear
+from .losses import LOSSES, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, make_loss
+from .model import Sequential, build_model
+from .module import Module, Parameter
+from .optim import SGD, Adam
+from .train import TASKS, History, batch_order, evaluate, fit, infer_task, predict, predict_proba
+
+__all__ = [
+    "ACTIVATIONS",
+    "INITS",
+    "LOSSES",
+    "SGD",
+    "TASKS",
+    "Adam",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "History",
+    "Identity",
+    "LeakyReLU",
+    "Linear",
+    "MSELoss",
+    "Module",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "batch_order",
+    "build_model",
+    "calculate_gain",
+    "evaluate",
+    "fit",
+    "gradcheck",
+    "gradcheck_errors",
+    "infer_task",
+    "init_state_dict",
+    "kaiming_normal",
+    "kaiming_uniform",
+    "load_weights",
+    "log_softmax",
+    "make_activation",
+    "make_loss",
+    "predict",
+    "predict_proba",
+    "save_weights",
+    "sigmoid",
+    "softmax",
+    "xavier_normal",
+    "xavier_uniform",
+]

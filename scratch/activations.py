@@ -1,0 +1,164 @@
+"""Activation functions: ``a = f(z)``, each with its hand-written derivative.
+
+Every class caches the cheapest thing its backward needs: the output for Sigmoid, Tanh
+and Softmax (their derivatives are functions of the output), a boolean mask for ReLU and
+Leaky ReLU. Shapes are elementwise, ``x (*) -> y (*)``, except Softmax, which normalises
+along ``dim``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import check_float_array, check_upstream
+from .module import Module
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """Numerically stable ``1/(1+e^{-x})``, split by sign so ``exp`` never overflows.
+
+    ``e = e^{-|x|}`` is in (0, 1]; for x >= 0 the result is ``1/(1+e)``, for x < 0 it is
+    ``e/(1+e)``, the same value written so that nothing large is exponentiated.
+    """
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+
+
+def softmax(x: np.ndarray, dim: int = -1) -> np.ndarray:
+    """``e^{x_i} / sum_j e^{x_j}`` along ``dim``, shifted by the max so ``exp`` <= 1."""
+    e = np.exp(x - x.max(axis=dim, keepdims=True))
+    return e / e.sum(axis=dim, keepdims=True)
+
+
+def log_softmax(x: np.ndarray, dim: int = -1) -> np.ndarray:
+    """``x_i - log sum_j e^{x_j}`` via log-sum-exp around the max (never ``log(0)``)."""
+    shifted = x - x.max(axis=dim, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+
+
+class _Elementwise(Module):
+    """Shared plumbing: validate the input, remember the output shape for backward."""
+
+    def __init__(self) -> None:
+        self._shape: tuple[int, ...] | None = None
+
+    def _start(self, x: np.ndarray) -> np.ndarray:
+        x = check_float_array(x, f"{type(self).__name__} input")
+        self._shape = x.shape
+        return x
+
+    def _dy(self, dy: np.ndarray) -> np.ndarray:
+        return check_upstream(dy, self._shape, type(self).__name__)
+
+
+class Sigmoid(_Elementwise):
+    """``f(x) = 1/(1+e^{-x})``; ``f'(x) = f(x)(1-f(x))``; x (*) -> y (*); twin: ``nn.Sigmoid``."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.y = sigmoid(self._start(x))
+        return self.y
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        return self._dy(dy) * self.y * (1 - self.y)
+
+
+class Tanh(_Elementwise):
+    """``f(x) = tanh(x)``; ``f'(x) = 1 - f(x)^2``; x (*) -> y (*); twin: ``nn.Tanh``."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.y = np.tanh(self._start(x))
+        return self.y
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        return self._dy(dy) * (1 - self.y * self.y)
+
+
+class ReLU(_Elementwise):
+    """``f(x) = max(0, x)``; ``f'(x) = 1 if x > 0 else 0``; x (*) -> y (*); twin: ``nn.ReLU``.
+
+    At the kink torch uses ``f'(0) = 0``, and so do we.
+    """
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = self._start(x)
+        self.mask = x > 0
+        return np.where(self.mask, x, 0).astype(x.dtype, copy=False)
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        return np.where(self.mask, self._dy(dy), 0).astype(dy.dtype, copy=False)
+
+
+class LeakyReLU(_Elementwise):
+    """``f(x) = x if x > 0 else a*x``; ``f'(x) = 1 if x > 0 else a``; twin: ``nn.LeakyReLU``.
+
+    ``a = negative_slope`` (0.01, torch's default). At the kink torch uses ``f'(0) = a``, and
+    so do we. x (*) -> y (*).
+    """
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        super().__init__()
+        self.negative_slope = float(negative_slope)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = self._start(x)
+        self.mask = x > 0
+        return np.where(self.mask, x, x * self.negative_slope).astype(x.dtype, copy=False)
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        dy = self._dy(dy)
+        return np.where(self.mask, dy, dy * self.negative_slope).astype(dy.dtype, copy=False)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class Identity(_Elementwise):
+    """``f(x) = x``; ``f'(x) = 1``; x (*) -> y (*); twin: ``nn.Identity``.
+
+    The "no non-linearity" activation: a stack of Linear + Identity collapses to one Linear.
+    """
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return self._start(x)
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        return self._dy(dy)
+
+
+class Softmax(_Elementwise):
+    """``y_i = e^{x_i} / sum_j e^{x_j}`` along ``dim``; twin: ``nn.Softmax(dim)``.
+
+    Backward (the Jacobian ``diag(y) - y y^T`` applied to ``dy`` without forming it):
+    ``dx = y * (dy - sum_j dy_j y_j)``. x (*) -> y (*), each slice along ``dim`` sums to 1.
+    """
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.y = softmax(self._start(x), self.dim)
+        return self.y
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        dy = self._dy(dy)
+        return self.y * (dy - (dy * self.y).sum(axis=self.dim, keepdims=True))
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+ACTIVATIONS: dict[str, type[Module]] = {
+    "sigmoid": Sigmoid,
+    "tanh": Tanh,
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "identity": Identity,
+}
+
+
+def make_activation(name: str) -> Module:
+    """Build a hidden-layer activation by name (one of ``ACTIVATIONS``)."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; valid: {', '.join(ACTIVATIONS)}")
+    return ACTIVATIONS[name]()

@@ -1,0 +1,147 @@
+"""Weight initialisers: NumPy functions of an explicit ``np.random.Generator``.
+
+Twins: ``torch.nn.init`` (``xavier_uniform_``, ``xavier_normal_``, ``kaiming_uniform_``,
+``kaiming_normal_``, ``calculate_gain``) and ``nn.Linear.reset_parameters`` (``"default"``).
+The parity harness draws one state dict here and loads it into both networks, so nobody
+relies on NumPy's and torch's random streams agreeing.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .layers import Linear
+from .model import Sequential
+
+INITS = ("default", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal")
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """torch's recommended gain: linear/sigmoid 1, tanh 5/3, relu sqrt(2),
+    leaky_relu sqrt(2/(1+a^2)) with ``a = param`` (default 0.01)."""
+    if nonlinearity in ("linear", "identity", "sigmoid"):
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        a = 0.01 if param is None else float(param)
+        return math.sqrt(2.0 / (1 + a * a))
+    raise ValueError(
+        f"unknown nonlinearity {nonlinearity!r}; valid: linear, identity, sigmoid, tanh, "
+        "relu, leaky_relu"
+    )
+
+
+def _fans(shape: tuple[int, int]) -> tuple[int, int]:
+    fan_out, fan_in = shape  # weight layout (out, in), as torch
+    return fan_in, fan_out
+
+
+def xavier_uniform(
+    rng: np.random.Generator, shape: tuple[int, int], gain: float = 1.0
+) -> np.ndarray:
+    """``U(-a, a)``, ``a = gain * sqrt(6 / (fan_in + fan_out))`` (Glorot & Bengio 2010)."""
+    fan_in, fan_out = _fans(shape)
+    a = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-a, a, shape)
+
+
+def xavier_normal(
+    rng: np.random.Generator, shape: tuple[int, int], gain: float = 1.0
+) -> np.ndarray:
+    """``N(0, std^2)``, ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
+    fan_in, fan_out = _fans(shape)
+    return rng.normal(0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), shape)
+
+
+def kaiming_uniform(
+    rng: np.random.Generator,
+    shape: tuple[int, int],
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+) -> np.ndarray:
+    """``U(-b, b)``, ``b = gain * sqrt(3 / fan)`` (He et al. 2015); torch's defaults."""
+    std = _kaiming_std(shape, a, mode, nonlinearity)
+    bound = math.sqrt(3.0) * std
+    return rng.uniform(-bound, bound, shape)
+
+
+def kaiming_normal(
+    rng: np.random.Generator,
+    shape: tuple[int, int],
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+) -> np.ndarray:
+    """``N(0, std^2)``, ``std = gain / sqrt(fan)``; torch's defaults."""
+    return rng.normal(0.0, _kaiming_std(shape, a, mode, nonlinearity), shape)
+
+
+def _kaiming_std(shape: tuple[int, int], a: float, mode: str, nonlinearity: str) -> float:
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"unknown mode {mode!r}; valid: fan_in, fan_out")
+    fan_in, fan_out = _fans(shape)
+    fan = fan_in if mode == "fan_in" else fan_out
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def _nonlinearity_after(model: Sequential, index: int) -> tuple[str, float | None]:
+    """The activation that follows layer ``index``, as a ``calculate_gain`` name and param."""
+    following = model[index + 1] if index + 1 < len(model) else None
+    if isinstance(following, LeakyReLU):
+        return "leaky_relu", following.negative_slope
+    names: dict[type, str] = {
+        Sigmoid: "sigmoid",
+        Tanh: "tanh",
+        ReLU: "relu",
+        Identity: "linear",
+        Softmax: "linear",
+    }
+    return names.get(type(following), "linear"), None
+
+
+def init_state_dict(
+    model: Sequential, scheme: str = "default", rng: np.random.Generator | None = None
+) -> dict[str, np.ndarray]:
+    """Draw a whole state dict for ``model`` (keys and shapes as its ``state_dict()``).
+
+    ``"default"`` is ``nn.Linear``'s own init, weight and bias ``U(+-1/sqrt(fan_in))``.
+    The Xavier and Kaiming schemes use the gain of the activation that follows each layer
+    (``calculate_gain``; 1 for the output layer) and zero biases. Layers are drawn in order,
+    weight before bias, from the one generator ``rng``, so a seed fixes every value. The
+    arrays have the model's dtype; the model itself is not changed (``load_state_dict`` it).
+    """
+    if scheme not in INITS:
+        raise ValueError(f"unknown initialiser {scheme!r}; valid: {', '.join(INITS)}")
+    if rng is None:
+        raise TypeError("init_state_dict needs an explicit rng=np.random.default_rng(seed)")
+    state: dict[str, np.ndarray] = {}
+    for i, layer in enumerate(model):
+        if not isinstance(layer, Linear):
+            continue
+        shape = (layer.out_features, layer.in_features)
+        dtype = layer.weight.dtype
+        nonlinearity, param = _nonlinearity_after(model, i)
+        if scheme == "default":
+            bound = 1.0 / math.sqrt(layer.in_features)
+            weight = rng.uniform(-bound, bound, shape)
+            bias = rng.uniform(-bound, bound, (layer.out_features,))
+        else:
+            if scheme.startswith("xavier"):
+                gain = calculate_gain(nonlinearity, param)
+                draw = xavier_uniform if scheme == "xavier_uniform" else xavier_normal
+                weight = draw(rng, shape, gain)
+            else:
+                draw_k = kaiming_uniform if scheme == "kaiming_uniform" else kaiming_normal
+                weight = draw_k(rng, shape, a=param or 0.0, nonlinearity=nonlinearity)
+            bias = np.zeros(layer.out_features)
+        state[f"{i}.weight"] = weight.astype(dtype)
+        if layer.bias is not None:
+            state[f"{i}.bias"] = bias.astype(dtype)
+    return state

@@ -1,0 +1,77 @@
+"""The fully connected layer: every neuron computes ``z_j = sum_i w_ji x_i + b_j``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import as_dtype, check_float_array, check_upstream
+from .module import Module, Parameter
+
+
+class Linear(Module):
+    """``y = x W^T + b``; twin: ``nn.Linear(in_features, out_features)``.
+
+    Row ``j`` of ``weight`` holds neuron ``j``'s weights ``w_j1..w_jn``, torch's ``(out, in)``
+    layout, so a torch state dict loads unchanged. Initialised as torch does,
+    ``W, b ~ U(-1/sqrt(in), 1/sqrt(in))``, from ``rng`` (pass a seeded
+    ``np.random.Generator`` for reproducible weights).
+
+    Backward, for ``dy = dL/dy``::
+
+        dW += dy^T x      # (out, in)
+        db += sum_n dy    # (out,)
+        dx  = dy W        # (N, in)
+
+    Shape: x (N, in) -> y (N, out).
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        *,
+        dtype: str | np.dtype = "float64",
+        rng: np.random.Generator | None = None,
+    ) -> None:
+        for name, value in (("in_features", in_features), ("out_features", out_features)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"Linear: {name} must be a positive integer, got {value!r}")
+        self.in_features = int(in_features)
+        self.out_features = int(out_features)
+        dt = as_dtype(dtype)
+        rng = np.random.default_rng() if rng is None else rng
+        bound = 1.0 / np.sqrt(self.in_features)
+        self.weight = Parameter(rng.uniform(-bound, bound, (out_features, in_features)).astype(dt))
+        self.bias = (
+            Parameter(rng.uniform(-bound, bound, (out_features,)).astype(dt)) if bias else None
+        )
+        self.x: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        W = self.weight.data
+        x = check_float_array(x, "Linear input", ndim=2, dtype=W.dtype)
+        if x.shape[1] != self.in_features:
+            raise ValueError(
+                f"Linear input has {x.shape[1]} features (shape {x.shape}), "
+                f"expected in_features={self.in_features}"
+            )
+        self.x = x  # the input is all backward needs
+        y = x @ W.T  # (N, out)
+        if self.bias is not None:
+            y += self.bias.data
+        return y
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        x = self.x
+        dy = check_upstream(dy, None if x is None else (x.shape[0], self.out_features), "Linear")
+        self.weight.grad += dy.T @ x  # (out, in)
+        if self.bias is not None:
+            self.bias.grad += dy.sum(axis=0)  # (out,)
+        return dy @ self.weight.data  # (N, in)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )

@@ -1,0 +1,140 @@
+"""Gradient-descent optimizers with torch's exact update formulas.
+
+Both take ``model.parameters()`` and update ``.data`` in place from ``.grad``:
+``SGD(model.parameters(), lr=0.1)``, then per step ``zero_grad() -> backward -> step()``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+from .module import Parameter
+
+
+class _Optimizer:
+    def __init__(self, params: Iterable[Parameter], lr: float) -> None:
+        self.params = list(params)
+        if not self.params:
+            raise ValueError("optimizer got an empty parameter list")
+        if not all(isinstance(p, Parameter) for p in self.params):
+            raise TypeError("optimizer params must be scratch Parameters (model.parameters())")
+        if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
+            raise ValueError(f"lr must be a positive finite number, got {lr!r}")
+        self.lr = float(lr)
+
+    def zero_grad(self) -> None:
+        """Clear every parameter's gradient (they accumulate otherwise, as in torch)."""
+        for p in self.params:
+            p.grad.fill(0)
+
+
+def _non_negative(**values: float) -> None:
+    for name, v in values.items():
+        if v < 0:
+            raise ValueError(f"{name} must be >= 0, got {v!r}")
+
+
+class SGD(_Optimizer):
+    """Stochastic gradient descent, torch's formula; twin: ``torch.optim.SGD``.
+
+    Per parameter ``p`` with gradient ``g``::
+
+        g = g + weight_decay * p                  # L2 penalty folded into the gradient
+        b = g                 on the first step   # torch seeds the buffer with g ...
+        b = momentum*b + (1-dampening)*g  later   # ... not with (1-dampening)*g
+        g = g + momentum*b  if nesterov  else b
+        p = p - lr * g
+
+    This is *not* the classical ``v = mu v - lr g; p += v``: with a constant lr the two
+    trace the same path, but they differ as soon as lr changes, and torch's buffer is in
+    gradient units.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Parameter],
+        lr: float,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, lr)
+        _non_negative(momentum=momentum, dampening=dampening, weight_decay=weight_decay)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening")
+        self.momentum = float(momentum)
+        self.dampening = float(dampening)
+        self.nesterov = bool(nesterov)
+        self.weight_decay = float(weight_decay)
+        self.buffers: list[np.ndarray | None] = [None] * len(self.params)
+
+    def step(self) -> None:
+        """Apply one update to every parameter."""
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if self.weight_decay:
+                g = g + self.weight_decay * p.data
+            if self.momentum:
+                buf = self.buffers[i]
+                if buf is None:
+                    buf = self.buffers[i] = g.copy()
+                else:
+                    buf *= self.momentum
+                    buf += (1 - self.dampening) * g
+                g = g + self.momentum * buf if self.nesterov else buf
+            p.data -= self.lr * g
+
+
+class Adam(_Optimizer):
+    """Adam, torch's formula (L2 ``weight_decay`` as in ``torch.optim.Adam``, not AdamW).
+
+    Per parameter ``p`` with gradient ``g`` at step ``t = 1, 2, ...``::
+
+        g = g + weight_decay * p
+        m = m + (1 - beta1) * (g - m)             # torch's lerp form of beta1*m + (1-beta1)*g
+        v = beta2 * v + (1 - beta2) * g^2
+        p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+
+    Note where ``eps`` sits: added after the bias correction of ``sqrt(v)``, as torch does.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Parameter],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, lr)
+        beta1, beta2 = betas
+        for name, b in (("beta1", beta1), ("beta2", beta2)):
+            if not 0 <= b < 1:
+                raise ValueError(f"Adam {name} must be in [0, 1), got {b!r}")
+        _non_negative(eps=eps, weight_decay=weight_decay)
+        self.betas = (float(beta1), float(beta2))
+        self.eps = float(eps)
+        self.weight_decay = float(weight_decay)
+        self.t = 0
+        self.m = [np.zeros_like(p.data) for p in self.params]
+        self.v = [np.zeros_like(p.data) for p in self.params]
+
+    def step(self) -> None:
+        """Apply one update to every parameter."""
+        self.t += 1
+        beta1, beta2 = self.betas
+        step_size = self.lr / (1 - beta1**self.t)
+        bias_correction2_sqrt = math.sqrt(1 - beta2**self.t)
+        for p, m, v in zip(self.params, self.m, self.v, strict=True):
+            g = p.grad
+            if self.weight_decay:
+                g = g + self.weight_decay * p.data
+            m += (1 - beta1) * (g - m)
+            v *= beta2
+            v += (1 - beta2) * (g * g)
+            denom = np.sqrt(v) / bias_correction2_sqrt + self.eps
+            p.data -= step_size * (m / denom)  # torch's addcdiv order
