@@ -62,11 +62,14 @@ def compare(
     *,
     per_step: bool = False,
     check_dtype: bool = True,
+    scale: float | None = None,
 ) -> Comparison:
     """Compare ``ours`` (scratch) with ``theirs`` (torch, the reference).
 
     ``per_step=True`` treats axis 0 as steps and reports the first step whose error,
-    relative to the curve's magnitude, exceeds ``tol``.
+    relative to the curve's magnitude, exceeds ``tol``. ``scale`` replaces the tensor's own
+    magnitude as the denominator of the scaled error (for a reference whose error floor is
+    absolute, such as finite differences).
     """
     limit = tol.value if isinstance(tol, Tolerance) else float(tol)
     a, b = to_numpy(ours), to_numpy(theirs)
@@ -105,7 +108,8 @@ def compare(
             problem="" if same else "non-finite values differ",
         )
     diff = np.abs(a64 - b64)
-    scale = max(float(np.abs(b64).max()), float(np.abs(a64).max()), _TINY)
+    if scale is None:
+        scale = max(float(np.abs(b64).max()), float(np.abs(a64).max()), _TINY)
     max_abs = float(diff.max())
     max_rel = float((diff / np.maximum(np.abs(b64), _TINY)).max()) if max_abs else 0.0
     scaled = max_abs / scale
@@ -117,11 +121,18 @@ def compare(
 
 
 def compare_dicts(
-    prefix: str, ours: Mapping[str, Any], theirs: Mapping[str, Any], tol: Tolerance | float
+    prefix: str,
+    ours: Mapping[str, Any],
+    theirs: Mapping[str, Any],
+    tol: Tolerance | float,
+    *,
+    scale: float | None = None,
 ) -> list[Comparison]:
     """``compare`` every key of two state-dict-like mappings (a missing key is a mismatch)."""
     limit = tol.value if isinstance(tol, Tolerance) else float(tol)
-    out = [compare(f"{prefix}[{k}]", ours[k], theirs[k], tol) for k in theirs if k in ours]
+    out = [
+        compare(f"{prefix}[{k}]", ours[k], theirs[k], tol, scale=scale) for k in theirs if k in ours
+    ]
     for k in sorted(set(ours) ^ set(theirs)):
         side = "scratch" if k in ours else "torch"
         out.append(

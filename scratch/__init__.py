@@ -22,7 +22,7 @@ from .activations import (
     sigmoid,
     softmax,
 )
-from .gradcheck import gradcheck, gradcheck_errors
+from .gradcheck import gradcheck, gradcheck_errors, gradients
 from .init import (
     INITS,
     calculate_gain,
@@ -69,6 +69,7 @@ __all__ = [
     "fit",
     "gradcheck",
     "gradcheck_errors",
+    "gradients",
     "infer_task",
     "init_state_dict",
     "kaiming_normal",

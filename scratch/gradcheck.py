@@ -37,7 +37,7 @@ def _numeric(f: Any, arr: np.ndarray, eps: float) -> np.ndarray:
     return grad
 
 
-def gradcheck_errors(
+def gradients(
     obj: Module | _Loss,
     x: np.ndarray,
     *,
@@ -45,12 +45,12 @@ def gradcheck_errors(
     loss: _Loss | None = None,
     eps: float = 1e-6,
     seed: int = 0,
-) -> dict[str, float]:
-    """Relative error of the hand-written gradient vs central differences, per tensor.
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The hand-written and the central-difference gradients, ``(analytic, numeric)``.
 
     ``obj`` is a module (``loss=None``: scalar ``sum(dy * obj(x))``), a module with a
     ``loss`` and ``target`` (scalar ``loss(obj(x), target)``), or a loss itself (with
-    ``target``). Returns ``{"input": err, "0.weight": err, ...}``. Everything must be
+    ``target``). Both dicts are keyed ``"input"``, ``"0.weight"``, ... Everything must be
     float64: float32 has too few digits for finite differences.
     """
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
@@ -88,6 +88,23 @@ def gradcheck_errors(
 
     numeric = {"input": _numeric(scalar, x, eps)}
     numeric.update({name: _numeric(scalar, p.data, eps) for name, p in params.items()})
+    return analytic, numeric
+
+
+def gradcheck_errors(
+    obj: Module | _Loss,
+    x: np.ndarray,
+    *,
+    target: np.ndarray | None = None,
+    loss: _Loss | None = None,
+    eps: float = 1e-6,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Per tensor, ``max|analytic - numeric| / max(|analytic|, |numeric|)`` (see ``gradients``).
+
+    Returns ``{"input": err, "0.weight": err, ...}``.
+    """
+    analytic, numeric = gradients(obj, x, target=target, loss=loss, eps=eps, seed=seed)
     return {name: _relative(analytic[name], numeric[name]) for name in analytic}
 
 
