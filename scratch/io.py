@@ -17,10 +17,13 @@ def save_weights(path: str | os.PathLike[str], state: Mapping[str, np.ndarray]) 
     path = Path(path)
     if path.suffix != ".npz":
         raise ValueError(f"scratch saves weights as .npz, got {path.name!r}")
+    arrays: dict[str, Any] = {k: np.asarray(v) for k, v in state.items()}
+    for k, v in arrays.items():
+        if v.dtype.hasobject:  # np.savez would pickle it, and load_weights refuses pickles
+            raise TypeError(f"state entry {k!r} is not a plain numeric array (dtype {v.dtype})")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            arrays: dict[str, Any] = {k: np.asarray(v) for k, v in state.items()}
             np.savez(f, **arrays)
         os.replace(tmp, path)
     except BaseException:

@@ -82,7 +82,11 @@ def _labels(y: np.ndarray, task: str) -> np.ndarray:
 
 
 def _check_batches(batches: Batches, n: int) -> None:
+    if len(batches) == 0:
+        raise ValueError("batches is empty: give at least one epoch of index arrays")
     for e, epoch in enumerate(batches):
+        if len(epoch) == 0:
+            raise ValueError(f"epoch {e} of batches has no batches")
         for b, idx in enumerate(epoch):
             idx = np.asarray(idx)
             if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer):
@@ -135,6 +139,8 @@ def fit(
         raise ValueError("give either batches= or batch_size=/epochs=, not both")
     _check_batches(batches, len(X))
     task = _check_task(task) if task is not None else infer_task(loss_fn)
+    if (X_val is None) != (y_val is None):
+        raise ValueError("give both X_val and y_val for validation, or neither")
     validate = X_val is not None and y_val is not None
 
     history = History()
