@@ -92,10 +92,13 @@ class BCELoss(_Loss):
 
     ``l = -(y log p + (1-y) log(1-p))`` with each log clamped at -100, as torch does, so
     ``p = 0`` or ``1`` gives a finite loss. Backward, torch's formula:
-    ``dl/dp = (p - y) / max(p (1-p), 1e-12)``. input (*) in [0, 1], target (*) in [0, 1].
+    ``dl/dp = (p - y) / max(p (1-p), 1e-12)`` (that 1e-12 rounded
+    to float32, as in torch). input (*) in [0, 1], target (*) in [0, 1].
     """
 
-    EPS = 1e-12  # torch's EPSILON in binary_cross_entropy_backward
+    # torch's EPSILON in binary_cross_entropy_backward is a float literal 1e-12 stored as
+    # float32 (9.99999996e-13), in float64 too; matching it keeps clamped gradients equal
+    EPS = float(np.float32(1e-12))
 
     def forward(self, input: np.ndarray, target: np.ndarray) -> float:
         p, y = _check_pair(input, target, "BCELoss")
