@@ -82,6 +82,12 @@ class Dataset:
     y_test: np.ndarray
     n_classes: int
     feature_names: tuple[str, ...]
+    # the train split's standardisation, float64, so new raw inputs can get the same transform:
+    # x_scaled = (x - x_mean) / x_std, and for regression y = y_scaled * y_std + y_mean
+    x_mean: np.ndarray | None = None  # (D,)
+    x_std: np.ndarray | None = None  # (D,)
+    y_mean: float | None = None
+    y_std: float | None = None
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -259,7 +265,8 @@ def split_dataset(
     ``X (N, D)``; ``y (N,)`` or ``(N, 1)``, class indices ``0..C-1`` for classification.
     The split is ``train_test_split(random_state=seed)``, stratified for classification,
     with at least one test and one train sample per class. Features (and a regression target)
-    are standardised with the train split's mean/std and cast to ``dtype``.
+    are standardised with the train split's mean/std and cast to ``dtype``; those statistics
+    are kept on the result (``x_mean``, ``x_std``, ``y_mean``, ``y_std``) for new raw inputs.
     """
     from sklearn.model_selection import train_test_split
 
@@ -294,8 +301,11 @@ def split_dataset(
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=n_test, random_state=seed, stratify=stratify
     )
+    x_mean, x_std = _mean_std(X_train)
     X_train, X_test = standardize(X_train, X_test)
+    y_mean = y_std = None
     if task == "regression":
+        y_mean, y_std = (float(v[0]) for v in _mean_std(y_train))
         y_train, y_test = standardize(y_train, y_test)
         y_train, y_test = (np.ascontiguousarray(a, dtype=out_dtype) for a in (y_train, y_test))
     else:
@@ -309,6 +319,10 @@ def split_dataset(
         y_test=y_test,
         n_classes=n_classes,
         feature_names=tuple(feature_names),
+        x_mean=x_mean,
+        x_std=x_std,
+        y_mean=y_mean,
+        y_std=y_std,
     )
 
 

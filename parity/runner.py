@@ -261,8 +261,15 @@ def run(spec: RunSpec, *, progress: Callable[[int, int], None] | None = None) ->
             )
         )
     s_res, t_res = sides
+    return ParityResult(spec, s_res, t_res, compare_sides(spec, s_res, t_res, dev.type))
 
-    dt, device = spec.dtype, dev.type
+
+def compare_sides(
+    spec: RunSpec, s_res: SideResult, t_res: SideResult, device: str
+) -> list[Comparison]:
+    """Every comparison of a finished run: per-step loss curve, first- and last-step
+    gradients, final weights and test outputs, each against its tolerance on ``device``."""
+    dt = spec.dtype
     comps = [
         compare(
             "loss_curve", s_res.losses, t_res.losses, tolerance("curve", dt, device), per_step=True
@@ -283,4 +290,4 @@ def run(spec: RunSpec, *, progress: Callable[[int, int], None] | None = None) ->
             "test_outputs", s_res.test_outputs, t_res.test_outputs, tolerance("outputs", dt, device)
         )
     )
-    return ParityResult(spec, s_res, t_res, comps)
+    return comps
