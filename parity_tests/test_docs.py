@@ -1,0 +1,239 @@
+"""The teaching pages in ``docs/`` cannot drift from the code.
+
+* Every ```` ```python ```` block in ``docs/*.md`` runs, in order, in one fresh namespace per
+  page; a failure names the page and the line of the failing statement.
+* Every ```` ```py ```` block is an excerpt: its first line is ``# path: Name`` and its other
+  non-blank lines must appear, in order and contiguously (``...`` marks an elision; blank
+  lines and indentation are not compared), in that function, class or assignment of that
+  file.
+* Every dotted code name in the glossary (``scratch.Linear.weight``, ``nn.Linear.weight``...)
+  resolves, and the glossary has every term the seed uses.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import re
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+PAGES = sorted(DOCS.glob("*.md"))
+FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One fenced code block: its language tag, its code and the page line of its code."""
+
+    page: Path
+    lang: str
+    code: str
+    line: int  # 1-based line number of the block's first code line
+
+    @property
+    def where(self) -> str:
+        return f"{_shown(self.page)}:{self.line}"
+
+
+def blocks(page: Path, lang: str) -> list[Block]:
+    """The blocks of ``page`` fenced with ```` ```lang ````."""
+    text = page.read_text(encoding="utf-8")
+    found = []
+    for match in FENCE.finditer(text):
+        if match.group(1) == lang:
+            line = text.count("\n", 0, match.start(2)) + 1
+            found.append(Block(page, lang, match.group(2), line))
+    return found
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread() -> Iterator[None]:
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_pages_exist():
+    names = {p.name for p in PAGES}
+    assert {"PORTING.md", "GLOSSARY.md"} <= names
+    for page in PAGES:
+        assert blocks(page, "python"), f"{page.name} has no executed block"
+
+
+# --------------------------------------------------------------------------- executed blocks
+
+
+def _shown(page: Path) -> str:
+    return str(page.relative_to(ROOT)) if page.is_relative_to(ROOT) else str(page)
+
+
+def run_python_blocks(page: Path) -> None:
+    """Exec ``page``'s python blocks in order in one fresh namespace.
+
+    Raises ``AssertionError`` naming ``page:line`` of the failing statement (and the line
+    where its block starts) when a block raises or asserts.
+    """
+    namespace: dict[str, Any] = {"__name__": f"docs.{page.stem}"}
+    for block in blocks(page, "python"):
+        # pad with blank lines so that tracebacks carry the page's own line numbers
+        code = compile("\n" * (block.line - 1) + block.code, str(page), "exec")
+        try:
+            exec(code, namespace)
+        except Exception as err:
+            tb = traceback.extract_tb(err.__traceback__)
+            line = next((f.lineno for f in reversed(tb) if f.filename == str(page)), block.line)
+            raise AssertionError(
+                f"{_shown(page)}:{line}: the python block starting at line {block.line} "
+                f"failed: {type(err).__name__}: {err}"
+            ) from err
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_python_blocks_run(page):
+    run_python_blocks(page)
+
+
+def test_a_failing_block_names_its_line(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text(
+        "# t\n\n```python\nx = 1\n```\n\ntext\n\n```python\ny = x + 1\nassert y == 3, y\n```\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(AssertionError, match=r"page\.md:11: the python block starting at line 10"):
+        run_python_blocks(page)
+
+
+# --------------------------------------------------------------------------------- excerpts
+
+
+def _source_of(path: Path, name: str) -> list[str]:
+    """The source lines of the top-level (or ``Class.method``) ``name`` defined in ``path``."""
+    text = path.read_text(encoding="utf-8")
+    nodes: list[ast.AST] = list(ast.parse(text).body)
+    node = None
+    for part in name.split("."):
+        node = next(
+            (
+                n
+                for n in nodes
+                if (isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == part)
+                or (
+                    isinstance(n, (ast.Assign, ast.AnnAssign))
+                    and part
+                    in [
+                        t.id
+                        for t in getattr(n, "targets", [getattr(n, "target", None)])
+                        if isinstance(t, ast.Name)
+                    ]
+                )
+            ),
+            None,
+        )
+        assert node is not None, f"{name} is not defined in {path.relative_to(ROOT)}"
+        nodes = list(getattr(node, "body", []))
+    assert node is not None
+    return text.splitlines()[node.lineno - 1 : node.end_lineno]  # whole lines, comments too
+
+
+def _excerpts() -> list[Block]:
+    return [b for page in PAGES for b in blocks(page, "py")]
+
+
+@pytest.mark.parametrize("excerpt", _excerpts(), ids=lambda b: b.where)
+def test_excerpts_quote_the_source(excerpt):
+    header, *body = excerpt.code.splitlines()
+    match = re.fullmatch(r"# (\S+\.py): ([\w.]+)", header.strip())
+    assert match, f"{excerpt.where}: an excerpt starts with '# path.py: Name', got {header!r}"
+    path, name = ROOT / match.group(1), match.group(2)
+    assert path.is_file(), f"{excerpt.where}: no file {match.group(1)}"
+    source = [line.strip() for line in _source_of(path, name) if line.strip()]
+    chunks: list[list[str]] = [[]]
+    for line in body:
+        if line.strip() == "...":
+            chunks.append([])
+        elif line.strip():
+            chunks[-1].append(line.strip())
+    start = 0
+    for chunk in filter(None, chunks):
+        hits = [
+            i
+            for i in range(start, len(source) - len(chunk) + 1)
+            if source[i : i + len(chunk)] == chunk
+        ]
+        assert hits, (
+            f"{excerpt.where}: these lines are not (any more) in {match.group(1)}: {name}:\n"
+            + "\n".join(chunk)
+        )
+        start = hits[0] + len(chunk)
+
+
+# --------------------------------------------------------------------------------- glossary
+
+GLOSSARY = DOCS / "GLOSSARY.md"
+SEED_TERMS = (
+    "神经元", "权重", "偏置", "激活函数", "隐藏层", "前向传播", "反向传播", "损失", "梯度下降",
+    "推理", "输入层", "输出层", "线性", "非线性", "回归", "二分类", "多分类", "概率分布",
+    "梯度消失", "学习率", "训练", "批次", "小批量", "轮次", "参数", "收敛", "死亡 ReLU",
+    "泄漏 ReLU", "Softmax",
+)  # fmt: skip
+ROOTS = {"nn": "torch.nn", "torch": "torch", "scratch": "scratch", "torch_impl": "torch_impl",
+         "parity": "parity"}  # fmt: skip
+
+
+def _resolves(dotted: str) -> bool:
+    """Whether ``dotted`` names a module, class, function or attribute that exists.
+
+    An attribute set on instances (``scratch.Linear.weight``, assigned in ``__init__``; or
+    a dataclass field / annotated attribute such as ``nn.Linear.weight``) counts when the
+    class declares it, as long as it is the last part of the name.
+    """
+    head, *parts = dotted.split(".")
+    obj: Any = importlib.import_module(ROOTS[head])
+    for i, part in enumerate(parts):
+        if hasattr(obj, part):
+            obj = getattr(obj, part)
+        elif isinstance(obj, ModuleType):
+            try:
+                obj = importlib.import_module(f"{obj.__name__}.{part}")
+            except ImportError:
+                return False
+        elif inspect.isclass(obj) and i == len(parts) - 1:
+            annotated = any(part in getattr(c, "__annotations__", {}) for c in obj.__mro__)
+            return annotated or f"self.{part} =" in inspect.getsource(obj)
+        else:
+            return False
+    return True
+
+
+def test_glossary_code_names_resolve():
+    text = GLOSSARY.read_text(encoding="utf-8")
+    names = sorted(set(re.findall(r"`((?:scratch|torch_impl|parity|nn|torch)\.[\w.]+)`", text)))
+    assert len(names) > 40
+    missing = [name for name in names if not _resolves(name)]
+    assert not missing, f"glossary names that do not exist: {missing}"
+
+
+def test_glossary_has_the_seed_terms():
+    text = GLOSSARY.read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line.startswith("| ")]
+    first_cells = " ".join(row.split("|")[1] for row in rows)
+    missing = [term for term in SEED_TERMS if term not in first_cells]
+    assert not missing, f"seed terms missing from the glossary: {missing}"
+
+
+def test_resolver_rejects_what_does_not_exist():
+    assert _resolves("scratch.Linear.weight") and _resolves("nn.Linear.weight")
+    assert not _resolves("scratch.Linear.no_such_thing")
+    assert not _resolves("nn.NoSuchLayer")
