@@ -1,4 +1,4 @@
-"""The ``nn-parity`` command: ``report``, ``train`` and ``predict``.
+"""The ``nn-parity`` command: ``report``, ``train``, ``predict`` and ``bench``.
 
 ::
 
@@ -11,6 +11,7 @@
                       [--device auto|cpu|cuda] [--seed N] [--out DIR]
     nn-parity predict --model DIR --data FILE [--backend scratch|torch] [--weights FILE]
                       [--device auto|cpu|cuda] [--output FILE]
+    nn-parity bench   [--configs small,medium,large] [--repeats N] [--dtype float64|float32]
 
 Every command takes ``--threads N`` (default 1: the networks are small, and thread pools
 spinning up for tiny matrices make torch several times slower on a few cores).
@@ -35,10 +36,8 @@ import json
 import os
 import shlex
 import sys
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -169,25 +168,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 # train
 
 
-@dataclass
-class _Side:
-    """One backend being trained: its network, loss, optimizer, fit function and record."""
-
-    name: str
-    model: Any
-    loss: Any
-    optimizer: Any
-    fit: Callable[..., Any]
-    history: dict[str, list[Any]] = field(default_factory=dict)
-    grads: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
-    seconds: float = 0.0
-
-    def named_grads(self) -> dict[str, np.ndarray]:
-        from .compare import to_numpy
-
-        return {n: to_numpy(p.grad).copy() for n, p in self.model.named_parameters()}
-
-
 def load_training_data(args: argparse.Namespace, dtype: str) -> tuple[Dataset, str, str]:
     """The split, standardised data for ``train``; returns (dataset, source, target name)."""
     from .data import load_arrays, load_dataset, split_dataset
@@ -231,13 +211,13 @@ def train_spec(args: argparse.Namespace, task: str | None = None) -> RunSpec:
     )
 
 
-def _epoch_line(epoch: int, epochs: int, side: str, h: dict[str, list[Any]]) -> str:
+def _epoch_line(epoch: int, epochs: int, side: str, h: Any) -> str:
     def acc(v: float | None) -> str:
         return "–" if v is None else f"{v:.4f}"
 
     return (
-        f"{f'{epoch}/{epochs}':>9}  {side:<8} {h['train_loss'][-1]:>11.6f} "
-        f"{acc(h['train_acc'][-1]):>9} {h['val_loss'][-1]:>11.6f} {acc(h['val_acc'][-1]):>9}"
+        f"{f'{epoch}/{epochs}':>9}  {side:<8} {h.train_loss[-1]:>11.6f} "
+        f"{acc(h.train_acc[-1]):>9} {h.val_loss[-1]:>11.6f} {acc(h.val_acc[-1]):>9}"
     )
 
 
@@ -245,104 +225,30 @@ def train_backends(
     spec: RunSpec, data: Dataset, backends: Sequence[str], bar: Progress | None
 ) -> dict[str, SideResult]:
     """Train the chosen backends from one initial state dict and one batch order (those of
-    ``parity.run`` for the same spec), epoch by epoch, printing each epoch's metrics."""
-    import torch
-
-    import scratch
-    import torch_impl
-
-    from .compare import to_numpy
-    from .runner import (
-        TORCH_LOSSES,
-        SideResult,
-        _streams,
-        _test_metric,
-        build_networks,
-        make_optimizers,
-        targets,
-    )
+    ``parity.run`` for the same spec), printing each epoch's metrics as it ends."""
+    from .runner import build_networks, shared_batches, train_side
 
     nets = build_networks(spec, data)
-    y_train, y_test = targets(spec, data, data.y_train), targets(spec, data, data.y_test)
-    _, batch_rng = _streams(spec.seed)
-    batches = scratch.batch_order(len(data.X_train), spec.batch_size, spec.epochs, batch_rng)
+    batches = shared_batches(spec, len(data.X_train))
     n_steps = sum(len(e) for e in batches)
-    s_opt, t_opt = make_optimizers(spec, nets)
-    candidates = {
-        "scratch": _Side(
-            "scratch", nets.scratch_model, scratch.make_loss(spec.loss), s_opt, scratch.fit
-        ),
-        "torch": _Side("torch", nets.torch_model, TORCH_LOSSES[spec.loss](), t_opt, torch_impl.fit),
-    }
-    sides = [candidates[b] for b in backends]
     say = bar.write if bar is not None else print
     say(
         f"{'epoch':>9}  {'backend':<8} {'train loss':>11} {'train acc':>9} "
         f"{'test loss':>11} {'test acc':>9}"
     )
-    done = 0
-    with torch_impl.parity_mode(nets.device):
-        for e, epoch in enumerate(batches):
-            for side in sides:
-                offset = sum(len(b) for b in batches[:e])
+    results = {}
+    for i, backend in enumerate(backends):
 
-                def on_backward(
-                    step: int, _model: Any, side: _Side = side, offset: int = offset
-                ) -> None:
-                    if offset + step == 0:
-                        side.grads["first"] = side.named_grads()
-                    if offset + step == n_steps - 1:
-                        side.grads["last"] = side.named_grads()
+        def progress(step: int, _total: int, start: int = i * n_steps) -> None:
+            if bar is not None:
+                bar(start + step)
 
-                def progress(step: int, _total: int, start: int = done) -> None:
-                    if bar is not None:
-                        bar(start + step)
+        def on_epoch(epoch: int, history: Any, backend: str = backend) -> None:
+            say(_epoch_line(epoch + 1, spec.epochs, backend, history))
 
-                t0 = time.perf_counter()
-                hist = side.fit(
-                    side.model,
-                    side.loss,
-                    side.optimizer,
-                    data.X_train,
-                    y_train,
-                    batches=[epoch],
-                    task=spec.task,
-                    X_val=data.X_test,
-                    y_val=y_test,
-                    on_backward=on_backward,
-                    progress=progress,
-                )
-                side.seconds += time.perf_counter() - t0
-                done += len(epoch)
-                for key in ("losses", "train_loss", "train_acc", "val_loss", "val_acc"):
-                    side.history.setdefault(key, []).extend(getattr(hist, key))
-                say(_epoch_line(e + 1, spec.epochs, side.name, side.history))
-
-        results = {}
-        for side in sides:
-            if side.name == "scratch":
-                out = side.model(data.X_test)
-                state = side.model.state_dict()
-                pred = scratch.predict(side.model, data.X_test, spec.task)
-            else:
-                with torch.inference_mode():
-                    side.model.eval()
-                    out = to_numpy(side.model(torch.as_tensor(data.X_test, device=nets.device)))
-                    side.model.train()
-                state = torch_impl.numpy_state_dict(side.model)
-                pred = torch_impl.predict(side.model, data.X_test, spec.task)
-            results[side.name] = SideResult(
-                losses=np.asarray(side.history["losses"], dtype=np.float64),
-                history=side.history,
-                final_state=state,
-                grads_first=side.grads["first"],
-                grads_last=side.grads["last"],
-                test_outputs=out,
-                test_metric=_test_metric(
-                    spec.task, out, None if spec.task == "regression" else pred, data
-                ),
-                seconds=side.seconds,
-            )
+        results[backend] = train_side(
+            backend, spec, nets, batches, validation=True, progress=progress, on_epoch=on_epoch
+        )
     return results
 
 
@@ -396,9 +302,7 @@ def plot_history(results: dict[str, SideResult], spec: RunSpec, title: str, path
         steps = np.arange(1, len(res.losses) + 1)
         axes[0].plot(steps, res.losses, lw=1.2, **style)
         h, epochs = res.history, np.arange(1, spec.epochs + 1)
-        train, test = (
-            (h["train_acc"], h["val_acc"]) if classify else (h["train_loss"], h["val_loss"])
-        )
+        train, test = (h.train_acc, h.val_acc) if classify else (h.train_loss, h.val_loss)
         axes[1].plot(
             epochs,
             train,
@@ -492,7 +396,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                     {
                         "epoch": i + 1,
                         **{
-                            k: r.history[k][i]
+                            k: getattr(r.history, k)[i]
                             for k in ("train_loss", "train_acc", "val_loss", "val_acc")
                         },
                     }
@@ -576,13 +480,13 @@ def read_inputs(
     ``.npz``: named 1-D columns, or a 2-D ``X`` whose columns are the features in training
     order (plus an optional 1-D target array).
     """
-    from .data import _read_csv
+    from .data import read_csv
 
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        columns, values = _read_csv(path)
+        columns, values = read_csv(path)
         table = {c: values[:, j] for j, c in enumerate(columns)}
     elif suffix == ".npz":
         table = _read_npz_columns(path, features)
@@ -757,8 +661,18 @@ def predictions_csv(pred: np.ndarray, proba: np.ndarray | None, task: str) -> st
 # argument parsing and the entry point
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """``nn-parity bench``: see ``parity.bench``."""
+    from .bench import bench
+
+    names = [n.strip() for n in args.configs.split(",") if n.strip()]
+    with limit_threads(args.threads):
+        print(bench(names, repeats=args.repeats, dtype=args.dtype))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The ``nn-parity`` argument parser with its three sub-commands."""
+    """The ``nn-parity`` argument parser with its four sub-commands."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--threads",
@@ -871,6 +785,18 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--device", choices=devices, default="cpu", help="where the torch backend runs")
     pr.add_argument("--output", metavar="FILE", help="CSV file to write (default: stdout)")
     pr.set_defaults(handler=cmd_predict)
+
+    be = sub.add_parser(
+        "bench",
+        parents=[common],
+        help="time scratch against torch (ratios within one run)",
+        description="Median time per training step and per inference pass of both "
+        "implementations on digits, interleaved repeat by repeat; prints the ratios.",
+    )
+    be.add_argument("--configs", default="small,medium,large", help="comma list of configs")
+    be.add_argument("--repeats", type=_positive_int, default=5, help="interleaved repeats")
+    be.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    be.set_defaults(handler=cmd_bench)
     return parser
 
 

@@ -367,7 +367,7 @@ def load_dataset(
 # users' own files
 
 
-def _read_csv(path: Path) -> tuple[list[str], np.ndarray]:
+def read_csv(path: Path) -> tuple[list[str], np.ndarray]:
     """Parse a numeric CSV with a header row -> (column names, values (N, K) float64)."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as f:  # -sig: drop an Excel BOM
@@ -487,7 +487,7 @@ def load_arrays(
         raise FileNotFoundError(f"no such file: {path}")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        columns, values = _read_csv(path)
+        columns, values = read_csv(path)
     elif suffix == ".npz":
         columns, values = _read_npz(path, target)
     else:

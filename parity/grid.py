@@ -48,6 +48,7 @@ class Cell:
     head: str
     dtype: str
     device: str = "cpu"
+    seed: int = 0  # initial weights, data and batch order; not part of the id
 
     @property
     def id(self) -> str:
@@ -57,7 +58,7 @@ class Cell:
     def hidden(self) -> tuple[int, ...]:
         return DEPTHS[self.depth]
 
-    def spec(self, min_steps: int = MIN_STEPS, seed: int = 0) -> RunSpec:
+    def spec(self, min_steps: int = MIN_STEPS) -> RunSpec:
         """The ``RunSpec`` of this cell, with enough epochs for ``min_steps`` steps."""
         task = HEADS[self.head][0]
         hidden = self.hidden
@@ -69,24 +70,26 @@ class Cell:
         return RunSpec(
             dataset=DATASET_FOR_TASK[task], hidden=hidden, activation=act, head=self.head,
             optimizer="sgd", lr=LR, batch_size=BATCH_SIZE,
-            epochs=-(-min_steps // steps_per_epoch), seed=seed, dtype=self.dtype,
+            epochs=-(-min_steps // steps_per_epoch), seed=self.seed, dtype=self.dtype,
             device=self.device, n_samples=N_SAMPLES,
         )  # fmt: skip
 
 
-def grid_cells(devices: Iterable[str] = ("cpu",), dtypes: Iterable[str] = DTYPES) -> list[Cell]:
+def grid_cells(
+    devices: Iterable[str] = ("cpu",), dtypes: Iterable[str] = DTYPES, seed: int = 0
+) -> list[Cell]:
     """Every cell: depth 0 once per head and dtype (it has no activation), depths 1 and 3
     for every activation (``mixed`` needs several hidden layers, so only deep)."""
     cells = []
     for device in devices:
         for dtype in dtypes:
             for head in GRID_HEADS:
-                cells.append(Cell("none", "nohidden", head, dtype, device))
+                cells.append(Cell("none", "nohidden", head, dtype, device, seed))
                 for depth in ("shallow", "deep"):
                     for act in ACTIVATIONS:
                         if act == "mixed" and depth != "deep":
                             continue
-                        cells.append(Cell(act, depth, head, dtype, device))
+                        cells.append(Cell(act, depth, head, dtype, device, seed))
     return cells
 
 

@@ -23,7 +23,6 @@ matplotlib and torch are imported inside the functions that need them.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.metadata
 import os
 import platform
@@ -109,20 +108,6 @@ class ReportOptions:
 # the grid
 
 
-def _seeded_cell_class() -> type:
-    """``Cell`` with a seed: ``check_cell`` reads ``cell.spec()``, which then uses it."""
-    from .grid import MIN_STEPS, Cell
-
-    @dataclass(frozen=True)
-    class SeededCell(Cell):
-        seed: int = 0
-
-        def spec(self, min_steps: int = MIN_STEPS, seed: int | None = None) -> RunSpec:
-            return super().spec(min_steps, self.seed if seed is None else seed)
-
-    return SeededCell
-
-
 def report_cells(
     device: str, dtypes: Sequence[str], *, quick: bool = False, seed: int = 0
 ) -> list[Cell]:
@@ -130,11 +115,10 @@ def report_cells(
     ``quick`` the ``QUICK_CELLS`` among them; seeded with ``seed``."""
     from .grid import grid_cells
 
-    cells = grid_cells(devices=(device,), dtypes=tuple(dtypes))
+    cells = grid_cells(devices=(device,), dtypes=tuple(dtypes), seed=seed)
     if quick:
         cells = [c for c in cells if (c.activation, c.depth, c.head) in QUICK_CELLS]
-    seeded = _seeded_cell_class()
-    return [seeded(**dataclasses.asdict(c), seed=seed) for c in cells]
+    return cells
 
 
 def run_grid(

@@ -8,7 +8,9 @@ last step, final weights and test-set outputs.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,7 +58,7 @@ def build_networks(spec: RunSpec, data: Dataset | None = None) -> Networks:
         )
     device = torch_impl.resolve_device(spec.device)
     args = (data.n_features, spec.hidden, data.n_outputs, spec.activations, spec.output_activation)
-    init_rng, _ = _streams(spec.seed)
+    init_rng, _ = seed_streams(spec.seed)
     s_model = scratch.build_model(*args, dtype=spec.dtype, rng=np.random.default_rng(0))
     state = scratch.init_state_dict(s_model, spec.init, rng=init_rng)
     s_model.load_state_dict(state)
@@ -65,7 +67,7 @@ def build_networks(spec: RunSpec, data: Dataset | None = None) -> Networks:
     return Networks(spec, data, s_model, t_model, state, device)
 
 
-def _streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
+def seed_streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
     """Two independent generators from one seed: initial weights, batch order."""
     init_ss, batch_ss = np.random.SeedSequence(seed).spawn(2)
     return np.random.default_rng(init_ss), np.random.default_rng(batch_ss)
@@ -81,22 +83,24 @@ def targets(spec: RunSpec, data: Dataset, y: np.ndarray) -> np.ndarray:
     return y.reshape(-1, 1).astype(spec.dtype)
 
 
-def make_optimizers(spec: RunSpec, nets: Networks) -> tuple[Any, torch.optim.Optimizer]:
-    """The spec's optimizer on both sides, with identical settings."""
-    s_params, t_params = nets.scratch_model.parameters(), nets.torch_model.parameters()
+def make_optimizer(spec: RunSpec, params: Any, side: str) -> Any:
+    """The spec's optimizer for one side (``"scratch"`` or ``"torch"``), torch's settings."""
     if spec.optimizer == "sgd":
         kw: dict[str, Any] = dict(
-            lr=spec.lr,
-            momentum=spec.momentum,
-            dampening=spec.dampening,
-            nesterov=spec.nesterov,
-            weight_decay=spec.weight_decay,
-        )
-        return scratch.SGD(s_params, **kw), torch.optim.SGD(t_params, **kw)
-    kw_adam: dict[str, Any] = dict(
-        lr=spec.lr, betas=spec.betas, eps=spec.eps, weight_decay=spec.weight_decay
+            lr=spec.lr, momentum=spec.momentum, dampening=spec.dampening,
+            nesterov=spec.nesterov, weight_decay=spec.weight_decay,
+        )  # fmt: skip
+        return scratch.SGD(params, **kw) if side == "scratch" else torch.optim.SGD(params, **kw)
+    kw = dict(lr=spec.lr, betas=spec.betas, eps=spec.eps, weight_decay=spec.weight_decay)
+    return scratch.Adam(params, **kw) if side == "scratch" else torch.optim.Adam(params, **kw)
+
+
+def make_optimizers(spec: RunSpec, nets: Networks) -> tuple[Any, torch.optim.Optimizer]:
+    """The spec's optimizer on both sides, with identical settings."""
+    return (
+        make_optimizer(spec, nets.scratch_model.parameters(), "scratch"),
+        make_optimizer(spec, nets.torch_model.parameters(), "torch"),
     )
-    return scratch.Adam(s_params, **kw_adam), torch.optim.Adam(t_params, **kw_adam)
 
 
 @dataclass
@@ -159,10 +163,91 @@ class ParityResult:
         return "\n".join(lines)
 
 
-def _test_metric(task: str, outputs: np.ndarray, pred: np.ndarray | None, data: Dataset) -> float:
+def test_metric(task: str, outputs: np.ndarray, pred: np.ndarray | None, data: Dataset) -> float:
+    """Test MSE (regression, standardised units) or test accuracy (classification)."""
     if task == "regression":
         return float(np.mean((outputs.astype(np.float64) - data.y_test) ** 2))
     return float(np.mean(pred == data.y_test))
+
+
+def shared_batches(spec: RunSpec, n_train: int) -> list[list[np.ndarray]]:
+    """The per-epoch batch order both sides train on, drawn once from the spec's seed."""
+    _, batch_rng = seed_streams(spec.seed)
+    return scratch.batch_order(n_train, spec.batch_size, spec.epochs, batch_rng)
+
+
+def train_side(
+    side: str,
+    spec: RunSpec,
+    nets: Networks,
+    batches: list[list[np.ndarray]],
+    *,
+    validation: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    on_epoch: Callable[[int, Any], None] | None = None,
+) -> SideResult:
+    """Train one implementation (``"scratch"`` or ``"torch"``) of ``nets`` on ``batches``.
+
+    Records the gradients of the first and last step, the test-set outputs and metric of the
+    trained network, and the training time. ``validation`` evaluates the test split after
+    every epoch (into the history's ``val_*``); ``progress`` and ``on_epoch`` are passed to
+    the side's ``fit``.
+    """
+    if side not in ("scratch", "torch"):
+        raise ValueError(f"unknown side {side!r}; valid: scratch, torch")
+    data, task = nets.data, spec.task
+    model: Any
+    if side == "scratch":
+        model, loss, fit, predict = (
+            nets.scratch_model, scratch.make_loss(spec.loss), scratch.fit, scratch.predict
+        )  # fmt: skip
+        context: Any = nullcontext()
+    else:
+        model, loss, fit, predict = (
+            nets.torch_model, TORCH_LOSSES[spec.loss](), torch_impl.fit, torch_impl.predict
+        )  # fmt: skip
+        context = torch_impl.parity_mode(nets.device)
+    optimizer = make_optimizer(spec, model.parameters(), side)
+    last = sum(len(e) for e in batches) - 1
+    grads: dict[str, dict[str, np.ndarray]] = {}
+
+    def on_backward(step: int, m: Any) -> None:
+        if step in (0, last):
+            named = {n: to_numpy(p.grad).copy() for n, p in m.named_parameters()}
+            grads.update({"first": named} if step == 0 else {})
+            grads.update({"last": named} if step == last else {})
+
+    val = {}
+    if validation:
+        val = {"X_val": data.X_test, "y_val": targets(spec, data, data.y_test)}
+    with context:
+        t0 = time.perf_counter()
+        history = fit(
+            model, loss, optimizer, data.X_train, targets(spec, data, data.y_train),
+            batches=batches, task=task, progress=progress, on_backward=on_backward,
+            on_epoch=on_epoch, **val,
+        )  # fmt: skip
+        seconds = time.perf_counter() - t0
+        if side == "scratch":
+            outputs = model(data.X_test)
+            state = model.state_dict()
+        else:
+            with torch.inference_mode():
+                model.eval()
+                outputs = to_numpy(model(torch.as_tensor(data.X_test, device=nets.device)))
+                model.train()
+            state = torch_impl.numpy_state_dict(model)
+        pred = None if task == "regression" else predict(model, data.X_test, task)
+    return SideResult(
+        losses=np.asarray(history.losses, dtype=np.float64),
+        history=history,
+        final_state=state,
+        grads_first=grads["first"],
+        grads_last=grads["last"],
+        test_outputs=outputs,
+        test_metric=test_metric(task, outputs, pred, data),
+        seconds=seconds,
+    )
 
 
 def run(spec: RunSpec, *, progress: Callable[[int, int], None] | None = None) -> ParityResult:
@@ -171,97 +256,18 @@ def run(spec: RunSpec, *, progress: Callable[[int, int], None] | None = None) ->
     ``progress(step, total)`` is called as training advances (scratch first, then torch, so
     ``total`` is twice the number of steps).
     """
-    import time
-
     nets = build_networks(spec)
-    data, dev = nets.data, nets.device
-    y_train = targets(spec, data, data.y_train)
-    _, batch_rng = _streams(spec.seed)
-    batches = scratch.batch_order(len(data.X_train), spec.batch_size, spec.epochs, batch_rng)
+    batches = shared_batches(spec, len(nets.data.X_train))
     n_steps = sum(len(e) for e in batches)
-    last = n_steps - 1
-
-    def hook(store: dict[str, dict[str, np.ndarray]], named: Callable[[], Any]) -> Callable:
-        def on_backward(step: int, _model: Any) -> None:
-            if step in (0, last):
-                store["first" if step == 0 else "last"] = {
-                    n: to_numpy(p.grad).copy() for n, p in named()
-                }
-                if step == last and last == 0:
-                    store["first"] = store["last"]
-
-        return on_backward
 
     def relay(offset: int) -> Callable[[int, int], None] | None:
         if progress is None:
             return None
         return lambda step, _total: progress(offset + step, 2 * n_steps)
 
-    # scratch side
-    s_model, s_loss = nets.scratch_model, scratch.make_loss(spec.loss)
-    s_opt, t_opt = make_optimizers(spec, nets)
-    s_grads: dict[str, dict[str, np.ndarray]] = {}
-    t0 = time.perf_counter()
-    s_hist = scratch.fit(
-        s_model,
-        s_loss,
-        s_opt,
-        data.X_train,
-        y_train,
-        batches=batches,
-        task=spec.task,
-        progress=relay(0),
-        on_backward=hook(s_grads, s_model.named_parameters),
-    )
-    s_secs = time.perf_counter() - t0
-    s_out = s_model(data.X_test)
-    s_pred = None if spec.task == "regression" else scratch.predict(s_model, data.X_test, spec.task)
-
-    # torch side
-    t_model, t_loss = nets.torch_model, TORCH_LOSSES[spec.loss]()
-    t_grads: dict[str, dict[str, np.ndarray]] = {}
-    with torch_impl.parity_mode(dev):
-        t0 = time.perf_counter()
-        t_hist = torch_impl.fit(
-            t_model,
-            t_loss,
-            t_opt,
-            data.X_train,
-            y_train,
-            batches=batches,
-            task=spec.task,
-            progress=relay(n_steps),
-            on_backward=hook(t_grads, t_model.named_parameters),
-        )
-        t_secs = time.perf_counter() - t0
-        with torch.inference_mode():
-            t_model.eval()
-            t_out = to_numpy(t_model(torch.as_tensor(data.X_test, device=dev)))
-        t_pred = (
-            None
-            if spec.task == "regression"
-            else torch_impl.predict(t_model, data.X_test, spec.task)
-        )
-
-    sides = []
-    for hist, model_state, grads, out, pred, secs in (
-        (s_hist, s_model.state_dict(), s_grads, s_out, s_pred, s_secs),
-        (t_hist, torch_impl.numpy_state_dict(t_model), t_grads, t_out, t_pred, t_secs),
-    ):
-        sides.append(
-            SideResult(
-                losses=np.asarray(hist.losses, dtype=np.float64),
-                history=hist,
-                final_state=model_state,
-                grads_first=grads["first"],
-                grads_last=grads["last"],
-                test_outputs=out,
-                test_metric=_test_metric(spec.task, out, pred, data),
-                seconds=secs,
-            )
-        )
-    s_res, t_res = sides
-    return ParityResult(spec, s_res, t_res, compare_sides(spec, s_res, t_res, dev.type))
+    s_res = train_side("scratch", spec, nets, batches, progress=relay(0))
+    t_res = train_side("torch", spec, nets, batches, progress=relay(n_steps))
+    return ParityResult(spec, s_res, t_res, compare_sides(spec, s_res, t_res, nets.device.type))
 
 
 def compare_sides(

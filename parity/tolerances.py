@@ -35,7 +35,7 @@ _F64_ONE_PASS = (
     "roundings per entry, and the two sides differ only in summation order inside BLAS "
     "(NumPy's OpenBLAS vs torch's own kernels), so they agree to a few eps times the depth; "
     "1e-12 is the issue's target and leaves two to three digits of headroom over the grid's "
-    "measured worst (see reports/REPORT.md)."
+    "measured worst (the report's first table)."
 )
 _F64_TRAINED = (
     "over hundreds of steps the per-step rounding differences are carried forward and can be "

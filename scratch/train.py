@@ -114,6 +114,7 @@ def fit(
     task: str | None = None,
     on_backward: Callable[[int, Sequential], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    on_epoch: Callable[[int, History], None] | None = None,
 ) -> History:
     """Train ``model`` by minibatch gradient descent and return its ``History``.
 
@@ -124,7 +125,8 @@ def fit(
     Shapes: X (N, in); y as ``loss_fn`` expects it: (N, out) floats for MSE/BCE, (N,)
     integer classes for cross-entropy. ``on_backward(step, model)`` runs after each backward
     pass and before the update (gradients are in ``.grad``); ``progress(step, total)`` after
-    each step.
+    each step; ``on_epoch(epoch, history)`` after each epoch's metrics are recorded (``epoch``
+    counts from 0).
     """
     X = check_float_array(X, "X", ndim=2, dtype=model.dtype)
     if not isinstance(y, np.ndarray):
@@ -166,6 +168,8 @@ def fit(
             val_loss, val_acc = evaluate(model, loss_fn, X_val, y_val, task)  # type: ignore[arg-type]
             history.val_loss.append(val_loss)
             history.val_acc.append(val_acc)
+        if on_epoch is not None:
+            on_epoch(len(history.train_loss) - 1, history)
     return history
 
 

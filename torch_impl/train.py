@@ -181,6 +181,7 @@ def fit(
     task: str | None = None,
     on_backward: Callable[[int, nn.Module], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    on_epoch: Callable[[int, History], None] | None = None,
 ) -> History:
     """Train ``model`` with mini-batch gradient descent; return the ``History``.
 
@@ -201,6 +202,8 @@ def fit(
             are in ``p.grad``.
         progress: ``progress(done, total)`` after each step; ``done`` runs from 1 to
             ``total``, the number of steps in the whole run.
+        on_epoch: ``on_epoch(epoch, history)`` after each epoch's metrics are recorded
+            (``epoch`` counts from 0).
     """
     like = _param(model)
     task = _infer_task(loss_fn, task)
@@ -264,6 +267,8 @@ def fit(
             val_loss, val_acc = _evaluate(model, loss_fn, *val, task)
             history.val_loss.append(val_loss)
             history.val_acc.append(val_acc)
+        if on_epoch is not None:
+            on_epoch(len(history.train_loss) - 1, history)
     model.train()
     return history
 
