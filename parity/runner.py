@@ -197,6 +197,9 @@ def train_side(
         raise ValueError(f"unknown side {side!r}; valid: scratch, torch")
     data, task = nets.data, spec.task
     model: Any
+    loss: Any
+    fit: Callable[..., Any]
+    predict: Callable[..., np.ndarray]
     if side == "scratch":
         model, loss, fit, predict = (
             nets.scratch_model, scratch.make_loss(spec.loss), scratch.fit, scratch.predict
@@ -217,7 +220,7 @@ def train_side(
             grads.update({"first": named} if step == 0 else {})
             grads.update({"last": named} if step == last else {})
 
-    val = {}
+    val: dict[str, Any] = {}
     if validation:
         val = {"X_val": data.X_test, "y_val": targets(spec, data, data.y_test)}
     with context:

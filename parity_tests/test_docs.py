@@ -1,7 +1,7 @@
 """The teaching pages in ``docs/`` cannot drift from the code.
 
-* Every ```` ```python ```` block in ``docs/*.md`` runs, in order, in one fresh namespace per
-  page; a failure names the page and the line of the failing statement.
+* Every ```` ```python ```` block in ``docs/*.md`` and the README runs, in order, in one
+  fresh namespace per page; a failure names the page and the line of the failing statement.
 * Every ```` ```py ```` block is an excerpt: its first line is ``# path: Name`` and its other
   non-blank lines must appear, in order and contiguously (``...`` marks an elision; blank
   lines and indentation are not compared), in that function, class or assignment of that
@@ -28,7 +28,7 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-PAGES = sorted(DOCS.glob("*.md"))
+PAGES = [*sorted(DOCS.glob("*.md")), ROOT / "README.md"]  # the README's API example runs too
 FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 
 
