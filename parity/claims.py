@@ -19,8 +19,7 @@ same numbers, so what the report shows is what is tested.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -43,6 +42,7 @@ from .runner import (
 )
 from .spec import RunSpec
 from .style import DIFF, DPI, SCRATCH, SIDES, TORCH, use_agg
+from .threads import limit_threads
 
 SIDE_NAMES = ("scratch", "torch")
 Numbers = dict[str, float]
@@ -80,17 +80,6 @@ class _Experiment:
 
     numbers: Numbers
     curves: dict[Any, Any]
-
-
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """Run torch on one thread: these matrices are tiny, and threads only spin-wait."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def sides_agree(numbers: Numbers, atol: float = 1e-12) -> float:
@@ -279,7 +268,7 @@ def linear_collapse(seed: int = 0, quick: bool = False) -> dict[str, float]:
     ``"{dataset}.{model}.{train_acc|train_loss|test_acc}.{side}"``,
     ``"{dataset}.collapse_max_diff.{side}"``, ``"{dataset}.best_linear_train_acc"``.
     """
-    with _one_thread():
+    with limit_threads(1):
         return _linear_collapse(seed, quick).numbers
 
 
@@ -425,7 +414,7 @@ def vanishing_gradients(seed: int = 0, quick: bool = False) -> dict[str, float]:
     backward pass on 256 training rows. Keys ``"{init}.{activation}.depth{d}.ratio.{side}"``;
     depths 2..10 (quick: 2, 6, 10).
     """
-    with _one_thread():
+    with limit_threads(1):
         return _vanishing_gradients(seed, quick).numbers
 
 
@@ -603,7 +592,7 @@ def tanh_vs_sigmoid(seed: int = 0, quick: bool = False) -> dict[str, float]:
     Keys ``"{dataset}.{activation}.steps_to_target.{side}"`` (-1: never reached),
     ``"{dataset}.{activation}.final_loss.{side}"``, ``"{dataset}.same_initial_weights"``.
     """
-    with _one_thread():
+    with limit_threads(1):
         return _tanh_vs_sigmoid(seed, quick).numbers
 
 
@@ -779,7 +768,7 @@ def dying_relu(seed: int = 0, quick: bool = False) -> dict[str, float]:
     ``"{setting}.{activation}.{dead_initial|dead_final|dead_max|train_acc}.{side}"``,
     4 epochs (quick: 2).
     """
-    with _one_thread():
+    with limit_threads(1):
         return _dying_relu(seed, quick).numbers
 
 
@@ -886,7 +875,7 @@ def softmax_distribution(seed: int = 0, quick: bool = False) -> dict[str, float]
     the same rows shifted to logits around 1000 (finite, and equal to the unshifted rows),
     where the naive ``e^z / sum e^z`` overflows to NaN (``naive_big_logits_finite``).
     """
-    with _one_thread():
+    with limit_threads(1):
         return _softmax_distribution(seed, quick).numbers
 
 
@@ -1024,7 +1013,7 @@ def output_heads(seed: int = 0, quick: bool = False) -> dict[str, float]:
     probabilities in (0, 1) for the classifiers, rows summing to 1 for softmax. Keys
     ``"{dataset}.{quantity}.{side}"``, ``"{dataset}.baseline"``.
     """
-    with _one_thread():
+    with limit_threads(1):
         return _output_heads(seed, quick).numbers
 
 
@@ -1422,7 +1411,7 @@ def run_claims(
     figures_dir = Path(figures_dir)
     figures_dir.mkdir(parents=True, exist_ok=True)
     sections = []
-    with _one_thread():
+    with limit_threads(1):
         for i, claim in enumerate(CLAIMS, start=1):
             exp = claim.run(seed, quick)
             checks = [*claim.checks(exp.numbers), _agreement(exp.numbers)]

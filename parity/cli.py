@@ -36,8 +36,7 @@ import json
 import os
 import shlex
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +44,7 @@ import numpy as np
 
 from .data import DATASETS
 from .spec import HEADS, INITS, OPTIMIZERS, RunSpec
+from .threads import limit_threads
 
 if TYPE_CHECKING:
     from .data import Dataset
@@ -62,27 +62,6 @@ _STAND_IN = {"regression": "sine", "binary": "moons", "multiclass": "blobs"}
 
 # --------------------------------------------------------------------------------------------
 # shared helpers
-
-
-@contextmanager
-def limit_threads(n: int) -> Iterator[None]:
-    """torch's intra-op threads and the BLAS pools (via threadpoolctl, if installed) at ``n``
-    for the duration of the block; the previous torch setting is restored afterwards."""
-    import torch
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        from threadpoolctl import threadpool_limits
-
-        limits: Any = threadpool_limits(limits=n, user_api="blas")
-    except ImportError:
-        limits = nullcontext()
-    try:
-        with limits:
-            yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def resolve_device(name: str) -> str:

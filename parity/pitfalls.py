@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -28,19 +27,9 @@ import torch_impl
 from .data import load_dataset
 from .runner import build_networks, run
 from .spec import RunSpec
+from .threads import limit_threads
 
 Numbers = dict[str, float]
-
-
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """Tiny matrices: one torch thread is faster than several spin-waiting ones."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _max_abs(a: np.ndarray | torch.Tensor, b: np.ndarray | torch.Tensor) -> float:
@@ -88,7 +77,7 @@ def weight_layout(seed: int = 0) -> Numbers:
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((8, 4))  # (N, in)
     out: Numbers = {}
-    with _one_thread():
+    with limit_threads(1):
         W_io, b = rng.standard_normal((4, 3)), rng.standard_normal(3)  # tutorial layout
         layer = nn.Linear(4, 3, dtype=torch.float64)
 
@@ -126,7 +115,7 @@ def softmax_before_cross_entropy(seed: int = 0) -> Numbers:
     """
     rng = np.random.default_rng(seed)
     out: Numbers = {}
-    with _one_thread():
+    with limit_threads(1):
         z = torch.tensor(3.0 * rng.standard_normal((64, 10)), requires_grad=True)
         y = torch.tensor(rng.integers(0, 10, 64))
         ce = nn.CrossEntropyLoss()
@@ -173,7 +162,7 @@ def target_dtypes_and_shapes(seed: int = 0) -> Numbers:
     """
     rng = np.random.default_rng(seed)
     out: Numbers = {}
-    with _one_thread():
+    with limit_threads(1):
         pred = torch.tensor(rng.standard_normal((32, 1)), requires_grad=True)  # (N, 1)
         target = torch.tensor(rng.standard_normal(32))  # (N,): the classic mistake
         with warnings.catch_warnings(record=True) as caught:
@@ -230,7 +219,7 @@ def bce_after_sigmoid(seed: int = 0) -> Numbers:
     """
     del seed
     out: Numbers = {}
-    with _one_thread():
+    with limit_threads(1):
         for name, dtype in (("f32", torch.float32), ("f64", torch.float64)):
             for x_value in (20.0, 50.0, 200.0):
                 for fused in (False, True):
@@ -263,7 +252,7 @@ def mse_reduction(seed: int = 0) -> Numbers:
     rng = np.random.default_rng(seed)
     y, t = rng.standard_normal((16, 3)), rng.standard_normal((16, 3))  # (N, D)
     out: Numbers = {}
-    with _one_thread():
+    with limit_threads(1):
         yt = torch.tensor(y, requires_grad=True)
         loss = nn.MSELoss()(yt, torch.tensor(t))
         (grad,) = torch.autograd.grad(loss, yt)
@@ -288,7 +277,7 @@ def float64_vs_float32(seed: int = 0) -> Numbers:
     precision's level, not to zero. Relative = max abs difference / max abs value.
     """
     out: Numbers = {}
-    with _one_thread():
+    with limit_threads(1):
         layer = nn.Linear(2, 3)  # float32, torch's default
         x64 = np.random.default_rng(seed).standard_normal((4, 2))
         out["float64_input_raises"] = _raises(lambda: layer(torch.from_numpy(x64)), RuntimeError)
@@ -342,7 +331,7 @@ def forgetting_zero_grad(seed: int = 0) -> Numbers:
     """
     out: Numbers = {}
     spec = RunSpec(dataset="moons", hidden=(16,), activation="tanh", seed=seed, n_samples=128)
-    with _one_thread():
+    with limit_threads(1):
         nets = build_networks(spec)
         X, y = nets.data.X_train, nets.data.y_train.reshape(-1, 1).astype(np.float64)
         s_model, t_model = nets.scratch_model, nets.torch_model
@@ -462,7 +451,7 @@ def momentum_formula(seed: int = 0) -> Numbers:
     }
     out: Numbers = {}
     worst = 0.0
-    with _one_thread():
+    with limit_threads(1):
         for name, (lrs, damp) in cases.items():
             t_p = torch.tensor(p0, requires_grad=True)
             t_opt = torch.optim.SGD([t_p], lr=lrs[0], momentum=0.9, dampening=damp)
@@ -506,7 +495,7 @@ def default_init(seed: int = 0) -> Numbers:
     rng = np.random.default_rng(seed)
     out: Numbers = {}
     bound = 1 / math.sqrt(64)
-    with _one_thread(), torch.random.fork_rng(devices=[]):
+    with limit_threads(1), torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         layer = nn.Linear(64, 32, dtype=torch.float64)
     W, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
@@ -548,7 +537,7 @@ def from_numpy_shares_memory(seed: int = 0) -> Numbers:
     x, y = torch.tensor(rng.standard_normal((16, 4))), torch.tensor(rng.standard_normal((16, 2)))
     W0 = rng.standard_normal((2, 4))
     snapshot = W0.copy()
-    with _one_thread():
+    with limit_threads(1):
         for via_load in (False, True):
             layer = nn.Linear(4, 2, bias=False, dtype=torch.float64)
             if via_load:
@@ -612,7 +601,7 @@ def tf32_matmul(seed: int = 0, size: int = 256) -> Numbers:
                 torch.backends.cuda.matmul.allow_tf32 = saved
         out["simulated"] = 0.0
     else:
-        with _one_thread():
+        with limit_threads(1):
             C32 = (torch.tensor(A) @ torch.tensor(B)).double().numpy()
             Ctf = (torch.tensor(round_to_tf32(A)) @ torch.tensor(round_to_tf32(B))).double().numpy()
         out["fp32_rel_err"] = float(np.abs(C32 - C64).max() / scale)
@@ -638,7 +627,7 @@ def eval_and_inference_mode(seed: int = 0) -> Numbers:
     rng = np.random.default_rng(seed)
     x = torch.tensor(rng.standard_normal((32, 8)))
     out: Numbers = {}
-    with _one_thread(), torch.random.fork_rng(devices=[]):
+    with limit_threads(1), torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net = nn.Sequential(
             nn.Linear(8, 16, dtype=torch.float64),

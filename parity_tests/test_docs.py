@@ -17,14 +17,12 @@ import importlib
 import inspect
 import re
 import traceback
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -55,14 +53,6 @@ def blocks(page: Path, lang: str) -> list[Block]:
             line = text.count("\n", 0, match.start(2)) + 1
             found.append(Block(page, lang, match.group(2), line))
     return found
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_pages_exist():
