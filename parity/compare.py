@@ -2,8 +2,8 @@
 
 ``compare(name, ours, theirs, tol)`` checks shape and dtype before values, measures the max
 absolute error, the max elementwise relative error and the scaled error
-``max|a - b| / max|b|`` (judged against the tolerance), and for sequences (a loss curve,
-one value per step) the first step whose scaled error exceeds the tolerance.
+``max|a - b| / max(max|a|, max|b|)`` (judged against the tolerance), and for sequences (a
+loss curve, one value per step) the first step whose scaled error exceeds the tolerance.
 """
 
 from __future__ import annotations
@@ -38,6 +38,11 @@ class Comparison:
     ok: bool
     first_bad_step: int | None = None
     problem: str = ""
+
+    @classmethod
+    def failed(cls, name: str, tol: float, problem: str) -> Comparison:
+        """A comparison that could not measure values (shapes, dtypes or keys differ)."""
+        return cls(name, np.inf, np.inf, np.inf, tol, False, problem=problem)
 
     @property
     def message(self) -> str:
@@ -74,24 +79,12 @@ def compare(
     limit = tol.value if isinstance(tol, Tolerance) else float(tol)
     a, b = to_numpy(ours), to_numpy(theirs)
     if a.shape != b.shape:
-        return Comparison(
-            name,
-            np.inf,
-            np.inf,
-            np.inf,
-            limit,
-            False,
-            problem=f"shape mismatch: scratch {a.shape} vs torch {b.shape}",
+        return Comparison.failed(
+            name, limit, f"shape mismatch: scratch {a.shape} vs torch {b.shape}"
         )
     if check_dtype and a.dtype != b.dtype:
-        return Comparison(
-            name,
-            np.inf,
-            np.inf,
-            np.inf,
-            limit,
-            False,
-            problem=f"dtype mismatch: scratch {a.dtype} vs torch {b.dtype}",
+        return Comparison.failed(
+            name, limit, f"dtype mismatch: scratch {a.dtype} vs torch {b.dtype}"
         )
     if a.size == 0:
         return Comparison(name, 0.0, 0.0, 0.0, limit, True)
@@ -135,17 +128,7 @@ def compare_dicts(
     ]
     for k in sorted(set(ours) ^ set(theirs)):
         side = "scratch" if k in ours else "torch"
-        out.append(
-            Comparison(
-                f"{prefix}[{k}]",
-                np.inf,
-                np.inf,
-                np.inf,
-                limit,
-                False,
-                problem=f"present only on the {side} side",
-            )
-        )
+        out.append(Comparison.failed(f"{prefix}[{k}]", limit, f"present only on the {side} side"))
     return out
 
 

@@ -168,11 +168,12 @@ def grid_section(results: Sequence[CellResult], device: str, *, quick: bool) -> 
     lines = [
         "## Worst error per dtype and quantity",
         "",
-        "Every error is *scaled*: `max|scratch − torch| / max|torch|` over a tensor (a loss "
-        "curve counts as one tensor), so a tolerance reads as digits of agreement whatever "
-        "the tensor's size; max abs and max relative errors are measured too. The table "
-        "gives, over the whole grid, the largest scaled error of each kind of quantity, "
-        "where it occurred, and the tolerance it is judged against (`parity/tolerances.py`).",
+        "Every error is *scaled*: `max|scratch − torch|` over a tensor divided by the larger "
+        "of `max|scratch|` and `max|torch|` (a loss curve counts as one tensor), so a "
+        "tolerance reads as digits of agreement whatever the tensor's size; max abs and max "
+        "relative errors are measured too. The table gives, over the whole grid, the "
+        "largest scaled error of each kind of quantity, where it occurred, and the "
+        "tolerance it is judged against (`parity/tolerances.py`).",
         "",
         "| dtype | quantity | worst scaled error | cell: tensor | max abs | max rel | "
         "tolerance | tolerance / worst | verdict |",

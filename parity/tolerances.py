@@ -1,9 +1,9 @@
 """Every tolerance the parity checks use, in one place, each with the reason for its size.
 
-An error is measured *relative to the tensor's magnitude*: ``max|a - b| / max|b|`` (``b``
-is torch's tensor), so a tolerance is "digits of agreement" independent of scale and robust
-to entries near zero. Comparisons also report the max absolute and the max elementwise
-relative error, but only the scaled error is judged.
+An error is measured *relative to the tensor's magnitude*: ``max|a - b| / max(max|a|,
+max|b|)`` (``a`` scratch's tensor, ``b`` torch's), so a tolerance is "digits of agreement"
+independent of scale and robust to entries near zero. Comparisons also report the max
+absolute and the max elementwise relative error, but only the scaled error is judged.
 
 Kinds of quantity:
 
