@@ -1,6 +1,6 @@
 """The seed's claims as experiments, each executed by both implementations.
 
-The seed (DESIGN.md) makes claims we can test. Each becomes one experiment here, run by
+The seed (docs/DESIGN.md) makes claims we can test. Each becomes one experiment here, run by
 scratch *and* torch from the same initial weights and batch order, with one function per
 claim returning the demonstrating numbers (keys ending ``.scratch`` / ``.torch`` come in
 pairs, one per implementation; keys without a suffix describe the data, not a network):
@@ -496,7 +496,8 @@ def _figure_vanishing(exp: _Experiment, path: Path, quick: bool) -> None:
         axes[1, col].set_xlabel("hidden layers")
         axes[0, col].set_xlim(-3, depths[-1] + 1.5)
         axes[0, col].set_xticks(range(1, depths[-1] + 2, 2))
-        axes[1, col].set_xlim(depths[0] - 0.5, depths[-1] + 3)
+        axes[1, col].set_xlim(depths[0] - 0.5, depths[-1] + 3)  # room for the labels
+        axes[1, col].set_xticks(depths)
         for ax in axes[:, col]:
             ax.grid(True, alpha=0.3)
     axes[0, 0].set_ylabel("||dL/dW|| at initialisation")
@@ -1354,9 +1355,14 @@ CLAIMS: tuple[_Claim, ...] = (
 def _agreement(n: Numbers) -> _Check:
     worst = sides_agree(n)
     runs = [v for k, v in n.items() if k.endswith("runs_in_parity")]
-    in_parity = "" if not runs else f"; lock-step training runs in parity: {all(runs)}"
+    in_parity = ""
+    if runs:
+        in_parity = (
+            "; every training run in parity" if all(runs) else "; a training run FAILED parity"
+        )
     return _Check(
-        f"scratch and torch agree on every number (relative {AGREE_RTOL:.0e})",
+        f"scratch and torch agree on every number (relative {AGREE_RTOL:.0e}; differences "
+        "below 1e-12 absolute, which are rounding, count as agreement)",
         f"worst {worst:.1e}{in_parity}",
         worst <= AGREE_RTOL and all(runs),
     )

@@ -1,6 +1,6 @@
 """One lock-step parity run: same data, same initial weights, same batches, both networks.
 
-``run(spec)`` follows DESIGN.md's data flow: load the dataset, draw one initial state dict
+``run(spec)`` follows docs/DESIGN.md's data flow: load the dataset, draw one initial state dict
 with scratch's initialisers and load it into both networks, draw the per-epoch batch order
 once, train each side on its own, then compare per-step losses, gradients at the first and
 last step, final weights and test-set outputs.

@@ -31,22 +31,22 @@ class Tolerance:
 
 
 _F64_ONE_PASS = (
-    "float64 has 53-bit mantissas (eps 1.1e-16); one forward/backward pass is a few dozen "
-    "roundings per entry, and the two sides differ only in summation order inside BLAS "
-    "(NumPy's OpenBLAS vs torch's own kernels), so they agree to a few eps times the depth; "
-    "1e-12 is the issue's target and leaves two to three digits of headroom over the grid's "
-    "measured worst (the report's first table)."
+    "float64 has 53-bit mantissas (unit roundoff 1.1e-16); one forward/backward pass is a "
+    "few dozen roundings per entry, and the two sides differ only in summation order inside "
+    "BLAS (NumPy's OpenBLAS vs the BLAS torch ships, MKL on x86 CPUs), so they agree to a "
+    "few roundoffs times the depth; 1e-12 is the project's target and leaves two to three "
+    "digits of headroom over the grid's measured worst (the report's first table)."
 )
 _F64_TRAINED = (
     "over hundreds of steps the per-step rounding differences are carried forward and can be "
     "amplified by the training dynamics (a large lr, a saturating activation); 1e-9 over 500 "
-    "steps is the issue's target, far above the measured worst and far below what any real "
+    "steps is the project's target, far above the measured worst and far below what any real "
     "mistake moves (a wrong derivative moves the curve by >1e-3 within a few steps)."
 )
 _F32_ONE_PASS = (
-    "float32 eps is 6e-8 and BLAS kernels sum in blocks whose order depends on the library, "
-    "so one pass differs by a few eps times sqrt(width); 1e-4 leaves over an order of "
-    "magnitude of headroom over the grid's measured worst."
+    "float32's unit roundoff is 6e-8 and BLAS kernels sum in blocks whose order depends on "
+    "the library, so one pass differs by a few roundoffs times sqrt(width); 1e-4 leaves over "
+    "an order of magnitude of headroom over the grid's measured worst."
 )
 _F32_GRADIENT = (
     "as forward, but each tensor is judged against its own magnitude, and a vanishing "
@@ -55,7 +55,7 @@ _F32_GRADIENT = (
     "measured worst while a real bug (a missing derivative factor) moves it by >1e-1."
 )
 _F32_TRAINED = (
-    "in float32 the per-step differences of a few eps are carried through training; 1e-4 "
+    "in float32 the per-step differences of a few roundoffs are carried through training; 1e-4 "
     "over 500 steps leaves an order of magnitude of headroom over the measured worst and "
     "is still three orders below what a wrong formula moves."
 )
@@ -67,7 +67,7 @@ _FD = (
     "cannot be resolved to 7 digits by differences of the loss); 1e-7 is the target."
 )
 _CUDA = (
-    "on CUDA, with TF32 off and deterministic algorithms on, cuBLAS still sums in a "
+    "On CUDA, with TF32 off and deterministic algorithms on, cuBLAS still sums in a "
     "different order than CPU BLAS; float64 behaves as on the CPU (same bound), float32 "
     "gets the CPU bound as well since the per-op error is of the same size."
 )

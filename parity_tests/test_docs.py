@@ -57,9 +57,10 @@ def blocks(page: Path, lang: str) -> list[Block]:
 
 def test_pages_exist():
     names = {p.name for p in PAGES}
-    assert {"PORTING.md", "GLOSSARY.md"} <= names
+    assert {"PORTING.md", "GLOSSARY.md", "DESIGN.md", "README.md"} <= names
     for page in PAGES:
-        assert blocks(page, "python"), f"{page.name} has no executed block"
+        if page.name in ("PORTING.md", "GLOSSARY.md", "README.md"):
+            assert blocks(page, "python"), f"{page.name} has no executed block"
 
 
 # --------------------------------------------------------------------------- executed blocks
