@@ -12,16 +12,20 @@
     nn-parity predict --model DIR --data FILE [--backend scratch|torch] [--weights FILE]
                       [--device auto|cpu|cuda] [--output FILE]
     nn-parity bench   [--configs small,medium,large] [--repeats N] [--dtype float64|float32]
+    nn-parity --version
 
 Every command takes ``--threads N`` (default 1: the networks are small, and thread pools
-spinning up for tiny matrices make torch several times slower on a few cores).
+spinning up for tiny matrices make torch several times slower on a few cores); ``--help``
+shows every option's default.
 
-Bad input (an unknown dataset or activation, a missing or malformed file, a target column
-that is absent or has NaNs, weights that do not fit the network, CUDA where there is none)
-ends with one line ``nn-parity: error: ...`` on stderr and exit status 2, before anything is
-written; outputs are staged and moved into place by rename (``parity.atomic``), so an
-interrupted command leaves no half-written files. ``report`` exits 1 when a parity check
-failed (the report is still written: it says what failed), 0 otherwise.
+Bad input (a mistyped option or value, an unknown dataset or activation, a missing or
+malformed file, a target column that is absent, has NaNs, a single value or classes not
+numbered 0..K-1, weights that do not fit the network, CUDA where there is none) ends with one
+line ``nn-parity: error: ...`` on stderr (for an option, ``(see nn-parity COMMAND --help)``
+after it) and exit status 2, before anything is written; outputs are staged and moved into
+place by rename (``parity.atomic``), so an interrupted command leaves no half-written files.
+``report`` exits 1 when a parity check failed (the report is still written: it says what
+failed), 0 otherwise; so does ``train --backend both`` when the two sides disagree.
 
 torch, scikit-learn and matplotlib are imported only once a command runs, so ``--help`` and
 argument errors are immediate.
@@ -38,7 +42,7 @@ import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import numpy as np
 
@@ -48,7 +52,6 @@ from .threads import limit_threads
 
 if TYPE_CHECKING:
     from .data import Dataset
-    from .progress import Progress
     from .runner import SideResult
 
 PROG = "nn-parity"
@@ -65,10 +68,26 @@ _STAND_IN = {"regression": "sine", "binary": "moons", "multiclass": "blobs"}
 
 
 def resolve_device(name: str) -> str:
-    """``auto`` -> ``cuda`` when available else ``cpu``; ``cuda`` without CUDA -> ValueError."""
+    """``auto`` -> ``cuda`` when available else ``cpu``; ``cuda`` without CUDA -> ValueError
+    worded for the command line (``--device``), not for the Python API."""
+    import torch
+
     import torch_impl
 
-    return torch_impl.resolve_device(name).type
+    try:
+        return torch_impl.resolve_device(name).type
+    except ValueError:
+        if not name.startswith("cuda") or torch.cuda.is_available():
+            raise
+    why = (
+        f"this torch {torch.__version__} is a CPU-only build"
+        if torch.version.cuda is None
+        else f"torch {torch.__version__} (CUDA {torch.version.cuda}) finds no GPU"
+    )
+    raise ValueError(
+        f"--device {name}: no CUDA device is available ({why}); use --device cpu, "
+        f"or --device auto to take CUDA only where there is one"
+    )
 
 
 def _positive_int(text: str) -> int:
@@ -190,45 +209,67 @@ def train_spec(args: argparse.Namespace, task: str | None = None) -> RunSpec:
     )
 
 
-def _epoch_line(epoch: int, epochs: int, side: str, h: Any) -> str:
-    def acc(v: float | None) -> str:
-        return "–" if v is None else f"{v:.4f}"
-
-    return (
-        f"{f'{epoch}/{epochs}':>9}  {side:<8} {h.train_loss[-1]:>11.6f} "
-        f"{acc(h.train_acc[-1]):>9} {h.val_loss[-1]:>11.6f} {acc(h.val_acc[-1]):>9}"
-    )
-
-
 def train_backends(
-    spec: RunSpec, data: Dataset, backends: Sequence[str], bar: Progress | None
+    spec: RunSpec, data: Dataset, backends: Sequence[str], stream: TextIO | None = sys.stderr
 ) -> dict[str, SideResult]:
     """Train the chosen backends from one initial state dict and one batch order (those of
-    ``parity.run`` for the same spec), printing each epoch's metrics as it ends."""
+    ``parity.run`` for the same spec), each side on its own, one after the other; each side
+    draws its own progress bar (``scratch 600/600``, then ``torch 600/600``) on ``stream``."""
+    from .progress import Progress
     from .runner import build_networks, shared_batches, train_side
 
     nets = build_networks(spec, data)
     batches = shared_batches(spec, len(data.X_train))
     n_steps = sum(len(e) for e in batches)
-    say = bar.write if bar is not None else print
-    say(
-        f"{'epoch':>9}  {'backend':<8} {'train loss':>11} {'train acc':>9} "
-        f"{'test loss':>11} {'test acc':>9}"
-    )
     results = {}
-    for i, backend in enumerate(backends):
-
-        def progress(step: int, _total: int, start: int = i * n_steps) -> None:
-            if bar is not None:
-                bar(start + step)
-
-        def on_epoch(epoch: int, history: Any, backend: str = backend) -> None:
-            say(_epoch_line(epoch + 1, spec.epochs, backend, history))
-
-        results[backend] = train_side(
-            backend, spec, nets, batches, validation=True, progress=progress, on_epoch=on_epoch
-        )
+    for backend in backends:
+        with Progress(backend, n_steps, stream) as bar:
+            results[backend] = train_side(
+                backend, spec, nets, batches, validation=True, progress=bar
+            )
     return results
+
+
+EPOCH_COLUMNS = (  # (group heading, history attribute, format) of the per-epoch table
+    ("train loss", "train_loss", "{:.6f}"),
+    ("test loss", "val_loss", "{:.6f}"),
+    ("test acc", "val_acc", "{:.4f}"),
+)
+
+
+def epoch_table(results: dict[str, SideResult], spec: RunSpec) -> str:
+    """Per-epoch metrics of every trained side, side by side: for each of train loss, test
+    loss and (classification only) test accuracy, one column per side.
+
+    ::
+
+                        train loss               test loss
+          epoch      scratch       torch      scratch       torch
+            1/3     0.700436    0.700436     0.684374    0.684374
+    """
+    sides = list(results)
+    columns = [c for c in EPOCH_COLUMNS if spec.task != "regression" or c[1] != "val_acc"]
+    width = 11
+    group = len(sides) * (width + 1) - 1  # one group's columns, one space apart
+    first_width = max(7, 2 * len(str(spec.epochs)) + 1)
+
+    def row(first: str, groups: Sequence[str]) -> str:
+        return f"{first:>{first_width}}" + "".join(f"  {g:>{group}}" for g in groups)
+
+    if len(sides) == 1:
+        lines = [row("epoch", [name for name, _, _ in columns])]
+    else:
+        lines = [
+            row("", [f"{name:^{group}}" for name, _, _ in columns]).rstrip(),
+            row("epoch", [" ".join(f"{s:>{width}}" for s in sides)] * len(columns)),
+        ]
+    for i in range(spec.epochs):
+        values = [
+            " ".join(f"{fmt.format(getattr(results[s].history, a)[i]):>{width}}" for s in sides)
+            for _, a, fmt in columns
+        ]
+        lines.append(row(f"{i + 1}/{spec.epochs}", values))
+    return "\n".join(lines)
 
 
 def model_description(
@@ -266,9 +307,15 @@ def model_description(
     }
 
 
-def plot_history(results: dict[str, SideResult], spec: RunSpec, title: str, path: Path) -> None:
-    """Per-step loss of each backend (and their difference with both), and per-epoch metrics."""
-    from .style import DIFF, DPI, SIDES, use_agg
+def plot_history(
+    results: dict[str, SideResult], spec: RunSpec, title: str, path: Path, device: str = "cpu"
+) -> None:
+    """Per-step loss of each backend, per-epoch metrics, and with both backends their per-step
+    difference drawn as in the report (``parity.report.plot_loss_difference``: exact zeros as
+    ticks at the floor, the curve tolerance on ``device`` as a dotted line)."""
+    from .report import plot_loss_difference
+    from .style import DPI, SIDES, use_agg
+    from .tolerances import tolerance
 
     plt = use_agg()
     from matplotlib.ticker import MaxNLocator
@@ -313,15 +360,8 @@ def plot_history(results: dict[str, SideResult], spec: RunSpec, title: str, path
         ax.grid(alpha=0.3)
     if both:
         s, t = results["scratch"].losses, results["torch"].losses
-        diff = np.abs(s - t)
-        floor = 1e-20
-        axes[2].semilogy(np.arange(1, len(s) + 1), np.maximum(diff, floor), **DIFF)
-        axes[2].set(
-            xlabel="step",
-            ylabel="|Δ loss|",
-            title=f"|scratch − torch| per step (exact 0 drawn at {floor:.0e})",
-        )
-        axes[2].legend(fontsize=8)
+        plot_loss_difference(axes[2], s, t, tolerance("curve", spec.dtype, device).value)
+        axes[2].legend(fontsize=8, loc="center right")
         axes[2].grid(alpha=0.3)
     fig.suptitle(title)
     fig.tight_layout()
@@ -332,7 +372,6 @@ def plot_history(results: dict[str, SideResult], spec: RunSpec, title: str, path
 def cmd_train(args: argparse.Namespace) -> int:
     """``nn-parity train``: train one network, save weights, description, history, plot."""
     from .atomic import publish, staging_dir
-    from .progress import Progress
 
     backends = ("scratch", "torch") if args.backend == "both" else (args.backend,)
     train_spec(args, task=HEADS[args.head][0] if args.head in HEADS else None)  # fail fast
@@ -347,9 +386,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             f"{len(data.X_test)} test rows, {data.n_features} features) with "
             f"{' and '.join(backends)} on {device}"
         )
-        n_steps = spec.epochs * -(-len(data.X_train) // spec.batch_size) * len(backends)
-        with Progress("train", n_steps, sys.stderr) as bar:
-            results = train_backends(spec, data, backends, bar)
+        results = train_backends(spec, data, backends, sys.stderr)
+        print(epoch_table(results, spec))
         verdict = None
         if len(results) == 2:
             from .runner import ParityResult, compare_sides
@@ -405,11 +443,34 @@ def cmd_train(args: argparse.Namespace) -> int:
             (staged / "model.json").write_text(json.dumps(description, indent=2) + "\n")
             (staged / "history.json").write_text(json.dumps(history, indent=1) + "\n")
             plot_history(
-                results, spec, f"{spec.label()} on {source}", staged / "training_curve.png"
+                results,
+                spec,
+                f"{spec.label()} on {source}",
+                staged / "training_curve.png",
+                device,
             )
             written = publish(staged, out)
+        stale = remove_stale_weights(out, trained=list(results))
     print(f"saved {', '.join(p.name for p in written)} in {out}")
+    if stale:
+        print(
+            f"removed {', '.join(p.name for p in stale)}: left from an earlier run, not "
+            f"trained this time"
+        )
     return 0 if verdict is None or verdict.ok else 1
+
+
+def remove_stale_weights(out: Path, trained: Sequence[str]) -> list[Path]:
+    """Delete ``out/weights_<backend>.npz`` of each backend not in ``trained`` (left by an
+    earlier ``train`` into the same directory, they would not match ``model.json``); only
+    those exact names, nothing else. Returns the files removed."""
+    removed = []
+    for backend in ("scratch", "torch"):
+        path = out / f"weights_{backend}.npz"
+        if backend not in trained and path.is_file():
+            path.unlink()
+            removed.append(path)
+    return removed
 
 
 # --------------------------------------------------------------------------------------------
@@ -548,8 +609,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
         if not np.isfinite(y).all():
             print(f"target column {desc['target']!r} has missing values: no score", file=sys.stderr)
         elif task == "regression":
+            mse = float(np.mean((pred - y) ** 2))
             print(
-                f"test MSE over {len(y)} rows: {float(np.mean((pred - y) ** 2)):.6g}",
+                f"MSE on these {len(y)} rows (target units): {mse:.6g}, "
+                f"RMSE {float(np.sqrt(mse)):.6g}",
                 file=sys.stderr,
             )
         else:
@@ -607,14 +670,43 @@ def _predict(
         model = torch_impl.build_model(*args, dtype=desc["dtype"], device=device)
         load = torch_impl.load_numpy_state_dict
         predict, predict_proba = torch_impl.predict, torch_impl.predict_proba
-    try:
-        load(model, state)
-    except (ValueError, TypeError) as err:
-        raise ValueError(
-            f"{weights}: weights do not fit the network in model.json: {err}"
-        ) from None
+    check_weights(state, {k: tuple(v.shape) for k, v in model.state_dict().items()}, weights)
+    load(model, state)
     proba = None if task == "regression" else predict_proba(model, X, task)
     return predict(model, X, task), proba
+
+
+def check_weights(
+    state: dict[str, np.ndarray], expected: dict[str, tuple[int, ...]], path: Path
+) -> None:
+    """ValueError, one sentence, unless ``state`` has exactly the keys and shapes of
+    ``expected`` (the network's state dict) and finite float values: the same check and
+    wording whichever backend then loads it."""
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    shared = [k for k in expected if k in state]
+    misshapen = [
+        f"{k!r} {tuple(state[k].shape)} instead of {expected[k]}"
+        for k in shared
+        if tuple(state[k].shape) != expected[k]
+    ]
+    not_float = [k for k in shared if not np.issubdtype(state[k].dtype, np.floating)]
+    not_finite = [k for k in shared if k not in not_float and not np.isfinite(state[k]).all()]
+    problems = [
+        f"{what} {', '.join(items)}"
+        for what, items in (
+            ("missing keys", [repr(k) for k in missing]),
+            ("unexpected keys", [repr(k) for k in unexpected]),
+            ("misshapen keys", misshapen),
+            ("non-float arrays", [repr(k) for k in not_float]),
+            ("NaN or inf in", [repr(k) for k in not_finite]),
+        )
+        if items
+    ]
+    if problems:
+        raise ValueError(
+            f"{path}: weights do not fit the network in model.json: {'; '.join(problems)}"
+        )
 
 
 def predictions_csv(pred: np.ndarray, proba: np.ndarray | None, task: str) -> str:
@@ -650,87 +742,145 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose option errors are one line, as every other error of the
+    command: ``nn-parity: error: MESSAGE (see nn-parity COMMAND --help)``, exit status 2."""
+
+    help_hint: str | None = None  # the help to point to; default: this parser's own
+
+    def error(self, message: str) -> NoReturn:
+        hint = self.help_hint or f"{self.prog} --help"
+        self.exit(2, f"{PROG}: error: {message} (see {hint})\n")
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows ``(default: X)`` after each option's help, except where there is no default
+    to show (None, a flag) or the help already explains it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False or "default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
+def installed_version() -> str:
+    """The installed ``nn-parity`` distribution's version, or ``"unknown"``."""
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version("nn-parity")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def build_parser() -> _Parser:
     """The ``nn-parity`` argument parser with its four sub-commands."""
+    from .bench import CONFIGS
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--threads",
         type=_positive_int,
         default=1,
         metavar="N",
-        help="torch and BLAS threads (default 1: fastest for these small networks)",
+        help="torch and BLAS threads (default: 1, the fastest for these small networks)",
     )
     devices = ("auto", "cpu", "cuda")
+    kw: dict[str, Any] = {"parents": [common], "formatter_class": _HelpFormatter}
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="One feed-forward network written twice (NumPy from scratch, PyTorch), "
         "proven equal.",
+        formatter_class=_HelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     sub = parser.add_subparsers(dest="command_name", required=True, metavar="COMMAND")
 
     rep = sub.add_parser(
         "report",
-        parents=[common],
         help="run the parity grid and write reports/REPORT.md",
         description="Run the parity grid, the dataset runs and the claim experiments; "
-        "write REPORT.md and figures/ into --out (atomically).",
+        "write REPORT.md and figures/ into --out (atomically). The default --out is the "
+        "committed reports/, rewritten in place; give another directory to keep a checkout "
+        "clean.",
+        **kw,
     )
     rep.add_argument(
         "--quick", action="store_true", help="a representative subset with fewer steps (under 30 s)"
     )
-    rep.add_argument(
-        "--out", default="reports", metavar="DIR", help="output directory (default: reports)"
-    )
+    rep.add_argument("--out", default="reports", metavar="DIR", help="output directory")
     rep.add_argument(
         "--device",
         choices=devices,
         default="cpu",
-        help="where the torch side runs (default cpu; auto: CUDA if available)",
+        help="where the torch side runs (auto: CUDA if available, else cpu)",
     )
-    rep.add_argument("--dtype", choices=("float64", "float32", "both"), default="both")
     rep.add_argument(
-        "--seed", type=int, default=0, help="seed of weights, batches and data (default 0)"
+        "--dtype",
+        choices=("float64", "float32", "both"),
+        default="both",
+        help="the grid's dtype(s); the dataset runs use the first",
     )
+    rep.add_argument("--seed", type=int, default=0, help="seed of weights, batches and data")
     rep.set_defaults(handler=cmd_report)
 
     tr = sub.add_parser(
         "train",
-        parents=[common],
         help="train one network on a dataset or a CSV/.npz file",
         description="Train one network and save weights_<backend>.npz, model.json, "
         "history.json and training_curve.png into --out.",
+        **kw,
     )
     src = tr.add_mutually_exclusive_group(required=True)
     src.add_argument("--dataset", metavar="NAME", help=f"a built-in dataset: {', '.join(DATASETS)}")
-    src.add_argument("--data", metavar="FILE", help="a .csv (header row) or .npz file of numbers")
+    src.add_argument(
+        "--data",
+        metavar="FILE",
+        help=".csv (header row, numeric columns) or .npz (named 1-D columns, or a 2-D X plus "
+        "the target array)",
+    )
     tr.add_argument("--target", metavar="COLUMN", help="with --data: the column to predict")
     tr.add_argument(
-        "--hidden", default="16", help="hidden layer sizes, e.g. 16,16; 'none' for no hidden layer"
+        "--hidden",
+        default="16",
+        metavar="SIZES",
+        help="hidden layer sizes, e.g. 16,16; 'none' for no hidden layer",
     )
     tr.add_argument(
         "--activation",
         default="tanh",
+        metavar="NAMES",
         help="sigmoid, tanh, relu, leaky_relu or identity; or one per layer: relu,tanh",
     )
     tr.add_argument(
         "--head", help=f"output layer and loss: {', '.join(HEADS)} (default: the task's)"
     )
-    tr.add_argument("--epochs", type=int, default=20)
-    tr.add_argument("--lr", type=float, default=0.1)
-    tr.add_argument("--batch-size", type=int, default=32)
-    tr.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
-    tr.add_argument("--momentum", type=float, default=0.0, help="SGD momentum (default 0)")
-    tr.add_argument("--init", choices=INITS, default="default", help="weight initialisation")
+    tr.add_argument("--epochs", type=int, default=20, help="passes over the training split")
+    tr.add_argument("--lr", type=float, default=0.1, help="learning rate")
+    tr.add_argument("--batch-size", type=int, default=32, metavar="N", help="minibatch size")
+    tr.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd", help="update rule")
+    tr.add_argument("--momentum", type=float, default=0.0, help="SGD momentum")
+    tr.add_argument(
+        "--init",
+        choices=INITS,
+        default="default",
+        help="weight initialisation (default: 'default', torch's own U(±1/sqrt(fan_in)))",
+    )
     tr.add_argument(
         "--backend",
         choices=("scratch", "torch", "both"),
         default="both",
-        help="which implementation trains; both: lock step, then the parity verdict",
+        help="which implementation trains; both: each side from the same initial weights and "
+        "batch order, then the parity verdict",
     )
-    tr.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    tr.add_argument(
+        "--dtype", choices=("float64", "float32"), default="float64", help="parameter dtype"
+    )
     tr.add_argument("--device", choices=devices, default="cpu", help="where the torch side runs")
-    tr.add_argument("--seed", type=int, default=0, help="seed of weights, batch order and split")
+    tr.add_argument(
+        "--seed", type=int, default=0, help="seed of weights, batch order and train/test split"
+    )
     tr.add_argument(
         "--out", metavar="DIR", help="output directory (default: runs/<dataset or file name>)"
     )
@@ -738,10 +888,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     pr = sub.add_parser(
         "predict",
-        parents=[common],
         help="predict with saved weights",
         description="Load a network saved by 'train' and predict for a CSV/.npz "
         "file; writes CSV (prediction, class probabilities) to --output or stdout.",
+        **kw,
     )
     pr.add_argument("--model", required=True, metavar="DIR", help="a 'train' output directory")
     pr.add_argument(
@@ -754,7 +904,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--backend",
         choices=("scratch", "torch"),
         default="scratch",
-        help="which implementation runs inference",
+        help="which implementation runs inference, whichever one trained the weights",
     )
     pr.add_argument(
         "--weights",
@@ -765,16 +915,27 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--output", metavar="FILE", help="CSV file to write (default: stdout)")
     pr.set_defaults(handler=cmd_predict)
 
+    configs = ", ".join(
+        f"{name} (hidden {'x'.join(map(str, hidden))}, batch {batch})"
+        for name, (hidden, batch) in CONFIGS.items()
+    )
     be = sub.add_parser(
         "bench",
-        parents=[common],
         help="time scratch against torch (ratios within one run)",
         description="Median time per training step and per inference pass of both "
-        "implementations on digits, interleaved repeat by repeat; prints the ratios.",
+        "implementations on digits (relu, SGD), interleaved repeat by repeat; prints the "
+        f"scratch/torch ratios. Configs: {configs}.",
+        **kw,
     )
-    be.add_argument("--configs", default="small,medium,large", help="comma list of configs")
-    be.add_argument("--repeats", type=_positive_int, default=5, help="interleaved repeats")
-    be.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    be.add_argument(
+        "--configs", default=",".join(CONFIGS), help=f"comma list of configs: {', '.join(CONFIGS)}"
+    )
+    be.add_argument(
+        "--repeats", type=_positive_int, default=5, metavar="N", help="interleaved repeats"
+    )
+    be.add_argument(
+        "--dtype", choices=("float64", "float32"), default="float64", help="parameter dtype"
+    )
     be.set_defaults(handler=cmd_bench)
     return parser
 
@@ -782,7 +943,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``nn-parity`` with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)  # exits 2 with a usage message on a bad option
+    parser = build_parser()
+    if argv and argv[0] in ("report", "train", "predict", "bench"):
+        # errors the main parser reports (an unknown option) belong to the command
+        parser.help_hint = f"{PROG} {argv[0]} --help"
+    args = parser.parse_args(argv)  # exits 2 with one line on a bad option (_Parser.error)
     args.command = shlex.join([PROG, *argv])
     try:
         return int(args.handler(args))

@@ -454,6 +454,17 @@ def _read_npz(path: Path, target: str) -> tuple[list[str], np.ndarray]:
     return columns, np.column_stack([arrays[c].astype(np.float64) for c in columns])
 
 
+def _number(value: float) -> int | float:
+    """A target value as written: ``0`` rather than ``0.0`` when it is an integer."""
+    return int(value) if value == round(value) else float(value)
+
+
+def _values(values: np.ndarray, limit: int = 12) -> str:
+    """Sorted unique target values as a short list: ``[-1, 1]``, ``[0.5, 2]``, ``[0, 1, ...]``."""
+    more = ", ..." if len(values) > limit else ""
+    return f"[{', '.join(str(_number(v)) for v in values[:limit])}{more}]"
+
+
 def load_arrays(
     path: str | os.PathLike[str],
     *,
@@ -473,7 +484,9 @@ def load_arrays(
 
     Task inference when ``task`` is None: an integer-valued target with 2 unique values is
     binary, with at most 20 unique values multiclass, anything else regression.
-    Classification labels must already be the integers ``0..C-1``.
+    Classification labels must already be the integers ``0..C-1`` (the error says so and
+    lists the values found, e.g. for labels ``1..K`` or ``-1/+1``). A target with a single
+    value is rejected whatever the task: nothing to learn.
 
     Returns ``X (N, D)`` in ``dtype`` and ``y`` per the module's label conventions
     (``(N, 1)`` float for regression, ``(N,)`` int64 otherwise); no split, no scaling
@@ -514,6 +527,11 @@ def load_arrays(
 
     is_integer = bool(np.all(y == np.round(y)))
     unique = np.unique(y)
+    if unique.size < 2:  # a constant target: nothing to learn, and training "succeeds" silently
+        raise ValueError(
+            f"{path}: target column {target!r} has only one value ({_number(unique[0])}); "
+            f"need at least two classes (or values for regression)"
+        )
     if task is None:
         if is_integer and unique.size == 2:
             task = "binary"
@@ -525,12 +543,16 @@ def load_arrays(
     if task == "regression":
         y_out = np.ascontiguousarray(y.reshape(-1, 1), dtype=out_dtype)
     else:
-        n_valid = 2 if task == "binary" else max(unique.size, 1)
+        n_valid = 2 if task == "binary" else unique.size
         offending = unique[(unique != np.round(unique)) | (unique < 0) | (unique >= n_valid)]
         if offending.size:
+            if unique.size > n_valid:  # only for binary: more than two classes
+                fix = "a binary target has exactly two classes (the multiclass head takes more)"
+            else:
+                fix = f"renumber the classes to 0..K-1 (here 0..{n_valid - 1})"
             raise ValueError(
-                f"{path}: {task} labels in {target!r} must be integers 0..{n_valid - 1}; "
-                f"offending values: {[int(v) if v == round(v) else float(v) for v in offending]}"
+                f"{path}: {task} labels in {target!r} must be the integers 0..{n_valid - 1}; "
+                f"found values {_values(unique)}, offending values: {_values(offending)}; {fix}"
             )
         y_out = y.astype(np.int64)
     return np.ascontiguousarray(X, dtype=out_dtype), y_out, task, feature_names

@@ -349,29 +349,40 @@ def _curve_panels(top: Any, bottom: Any, r: CellResult) -> None:
     top.set_ylabel(f"training loss ({spec.loss})")
     top.tick_params(labelbottom=False)
 
+    plot_loss_difference(bottom, s, t, r.comparisons["curve"][0].tol)
+    bottom.sharex(top)
+
+
+def plot_loss_difference(ax: Any, s: np.ndarray, t: np.ndarray, tol: float) -> None:
+    """``|s − t|`` per step on a log axis: green dots where the losses differ, grey ticks at
+    ``CURVE_FLOOR`` where they are bit-identical (counted in the title), and the curve
+    tolerance ``tol`` times the largest loss as a dotted line (the bound on the difference).
+
+    ``s``, ``t``: per-step losses ``(steps,)`` of scratch and torch. Used by the report's
+    training curves and by ``nn-parity train``'s ``training_curve.png``.
+    """
+    steps = np.arange(1, len(s) + 1)
     diff = np.abs(s - t)
-    curve = r.comparisons["curve"][0]
-    threshold = curve.tol * max(float(np.abs(t).max()), float(np.abs(s).max()))
+    threshold = tol * max(float(np.abs(t).max()), float(np.abs(s).max()))
     same = diff == 0
-    bottom.semilogy(
+    ax.semilogy(
         steps[~same], diff[~same], ls="none", marker=".", ms=3, color=DIFF["color"],
         label=DIFF["label"],
     )  # fmt: skip
-    bottom.plot(
+    ax.plot(
         steps[same], np.full(int(same.sum()), CURVE_FLOOR), ls="none", marker="|", ms=5,
         color="0.55", label=f"exactly 0 (drawn at {CURVE_FLOOR:.0e})",
     )  # fmt: skip
-    bottom.axhline(threshold, color="0.3", ls=":", lw=1.2, label="curve tolerance × largest loss")
-    bottom.set_ylim(CURVE_FLOOR / 5, max(threshold, float(diff.max())) * 1e3)
-    _log_ticks(bottom.yaxis)
-    bottom.set_xlabel("step")
-    bottom.set_ylabel("|Δ loss|")
-    bottom.set_title(
+    ax.axhline(threshold, color="0.3", ls=":", lw=1.2, label="curve tolerance × largest loss")
+    ax.set_ylim(CURVE_FLOOR / 5, max(threshold, float(diff.max())) * 1e3)
+    _log_ticks(ax.yaxis)
+    ax.set_xlabel("step")
+    ax.set_ylabel("|Δ loss|")
+    ax.set_title(
         f"max |Δ| {_fmt(float(diff.max()))}; bit-identical at {int(same.sum())} of "
         f"{len(diff)} steps",
         fontsize=9,
     )
-    bottom.sharex(top)
 
 
 ACTIVATION_FORMULAS: dict[str, tuple[str, str, str]] = {
@@ -484,11 +495,11 @@ def activations_section(device: str, figures: Path) -> str:
         top.set_title(f"{name}: {f_tex}", fontsize=11)
         bottom.set_title(f"{name} derivative: {d_tex}", fontsize=11)
     fig.suptitle(
-        "Activations (top) and their derivatives (bottom): scratch's hand-written backward "
-        "vs torch autograd, float64"
+        "Activations (rows 1 and 3), each with its derivative directly below it (rows 2 and 4):\n"
+        "scratch's hand-written backward vs torch autograd, float64"
     )
     fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="upper right", ncols=2)
-    _margins(fig, top=0.75, hspace=0.55, wspace=0.25)
+    _margins(fig, top=0.95, hspace=0.55, wspace=0.25)
     _save(fig, figures / "activations.png")
 
     lines = [
@@ -751,6 +762,26 @@ def _version(dist: str) -> str:
         return "not installed"
 
 
+def torch_cpu_blas() -> str:
+    """The BLAS torch was built with (``BLAS_INFO`` in ``torch.__config__.show()``), which it
+    calls for matrix products on the CPU; elementwise ops and reductions (activations, losses,
+    optimizer updates) run torch's own kernels."""
+    import re
+
+    import torch
+
+    config = torch.__config__.show()
+    info = re.search(r"BLAS_INFO=([^,\s]+)", config)
+    name = info.group(1) if info else "unknown"
+    mkl = re.search(r"Math Kernel Library Version (\S+)", config)
+    if name == "mkl" and mkl:
+        name = f"MKL {mkl.group(1).split('-')[0]}"
+    return (
+        f"{name} (torch's BLAS_INFO build setting) for matrix products; activations, losses and "
+        "optimizer updates run torch's own kernels"
+    )
+
+
 def environment(device: str) -> list[tuple[str, str]]:
     """(name, value) rows describing the machine and libraries the report ran on."""
     import torch
@@ -789,9 +820,7 @@ def environment(device: str) -> list[tuple[str, str]]:
     except ImportError:
         rows.append(("numpy BLAS threads", "unknown (threadpoolctl not installed)"))
     rows.append(("torch intra-op threads", str(torch.get_num_threads())))
-    rows.append(
-        ("torch CPU BLAS", "MKL" if torch.backends.mkl.is_available() else "its bundled BLAS")
-    )
+    rows.append(("torch CPU BLAS", torch_cpu_blas()))
     if device.startswith("cuda"):
         name = torch.cuda.get_device_name(torch.device(device))
         rows.append(("device", f"{device}: {name} (CUDA {torch.version.cuda}, TF32 off)"))

@@ -19,7 +19,7 @@ import torch
 import scratch
 import torch_impl
 from parity import RunSpec, run
-from parity.cli import main
+from parity.cli import build_parser, installed_version, main
 from parity.data import load_dataset
 from parity.progress import Progress
 
@@ -71,14 +71,28 @@ def test_train_builtin_matches_parity_run_and_predict_round_trips(tmp_path, caps
     """train --dataset iris saves exactly the weights parity.run trains (same initial weights,
     same batches), and predict on raw iris rows returns that model's predictions."""
     out = tmp_path / "iris"
-    status, stdout, _ = _cli(capsys, "train", "--dataset", "iris", "--epochs", 3, "--out", out)
+    status, stdout, err = _cli(capsys, "train", "--dataset", "iris", "--epochs", 3, "--out", out)
     assert status == 0
-    assert "PARITY OK" in stdout
-    assert "3/3" in stdout  # per-epoch metrics were printed
+    assert "PARITY OK (12 steps" in stdout
+    # one progress bar per side, each counting that side's 12 steps, scratch first
+    assert err.index("scratch: 12/12 in ") < err.index("torch: 12/12 in ")
+    # one per-epoch table after training, both sides side by side
+    lines = stdout.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.split()[:1] == ["epoch"])
+    assert lines[head - 1].split() == ["train", "loss", "test", "loss", "test", "acc"]
+    assert lines[head].split() == ["epoch", *["scratch", "torch"] * 3]
+    rows = [line.split() for line in lines[head + 1 : head + 4]]
+    assert [r[0] for r in rows] == ["1/3", "2/3", "3/3"] and all(len(r) == 7 for r in rows)
+    history = json.loads((out / "history.json").read_text())
+    for i, row in enumerate(rows):
+        for j, key in enumerate(("train_loss", "val_loss", "val_acc")):
+            for k, side in enumerate(("scratch", "torch")):
+                assert float(row[1 + 2 * j + k]) == pytest.approx(
+                    history[side]["epochs"][i][key], abs=1e-4
+                )
     names = {"model.json", "history.json", "training_curve.png"}
     names |= {"weights_scratch.npz", "weights_torch.npz"}
     assert {p.name for p in out.iterdir()} == names
-    history = json.loads((out / "history.json").read_text())
     assert len(history["scratch"]["epochs"]) == 3 and history["parity"]["ok"]
 
     reference = run(RunSpec(dataset="iris", hidden=(16,), activation="tanh", epochs=3))
@@ -118,12 +132,16 @@ def test_train_csv_regression_torch_predict_in_target_units(tmp_path, capsys):
     y = 2.0 * a - 0.5 * b + 7.0 + 0.1 * rng.standard_normal(200)
     table = _write_csv(tmp_path / "table.csv", ["a", "b", "price"], np.c_[a, b, y].tolist())
     out = tmp_path / "model"
-    status, stdout, _ = _cli(
+    status, stdout, err = _cli(
         capsys, "train", "--data", table, "--target", "price", "--backend", "torch",
         "--hidden", "8", "--epochs", 30, "--lr", 0.05, "--out", out,
     )  # fmt: skip
     assert status == 0
     assert "PARITY" not in stdout  # one backend: no verdict
+    assert "torch: 150/150 in " in err and "scratch:" not in err
+    assert ["epoch", "train", "loss", "test", "loss"] in [
+        line.split() for line in stdout.splitlines()
+    ]
     assert sorted(p.name for p in out.glob("weights_*")) == ["weights_torch.npz"]
 
     # predict with the torch backend on features only (no target column), to stdout
@@ -141,6 +159,12 @@ def test_train_csv_regression_torch_predict_in_target_units(tmp_path, capsys):
     expected += std["y_mean"]
     np.testing.assert_array_equal(got, expected)
     assert np.corrcoef(got, y)[0, 1] > 0.9  # in the target's units, and it learned
+
+    # with the target present, the score is in the target's units, and says so
+    status, _, err = _cli(capsys, "predict", "--model", out, "--data", table, "--backend", "torch")
+    assert status == 0
+    mse = float(np.mean((expected - y) ** 2))
+    assert f"MSE on these 200 rows (target units): {mse:.6g}, RMSE {np.sqrt(mse):.6g}" in err
 
 
 def test_predict_with_the_other_backend_agrees(tmp_path, capsys):
@@ -177,10 +201,21 @@ def files(tmp_path):
         "nan": _write_csv(tmp_path / "nan.csv", ["a", "b", "t"], [*good, [1, 2, "nan"]]),
         "text": _write_csv(tmp_path / "text.csv", ["a", "b", "t"], [*good, [1, "two", 0]]),
         "ragged": _write_csv(tmp_path / "ragged.csv", ["a", "b", "t"], [*good, [1, 2]]),
+        "one": _write_csv(
+            tmp_path / "one.csv", ["a", "b", "label"], [[i, i + 1, 0] for i in range(6)]
+        ),
+        "one_to_k": _write_csv(
+            tmp_path / "k.csv", ["a", "b", "t"], [[a, b, t + 1] for a, b, t in good]
+        ),
     }
 
 
 TRAIN_ERRORS = {
+    "one-class": (["--data", "{one}", "--target", "label"],
+                  "target column 'label' has only one value (0); need at least two classes"),
+    "labels-1-to-k": (["--data", "{one_to_k}", "--target", "t"],
+                      "binary labels in 't' must be the integers 0..1; found values [1, 2], "
+                      "offending values: [2]; renumber the classes to 0..K-1 (here 0..1)"),
     "unknown-dataset": (["--dataset", "mnist"], "unknown dataset 'mnist'"),
     "unknown-activation": (["--dataset", "moons", "--activation", "swish"],
                            "unknown activation 'swish'"),
@@ -227,7 +262,8 @@ def test_cuda_requested_without_cuda(command, tmp_path, capsys):
     out = tmp_path / "out"
     extra = ["--dataset", "moons"] if command == "train" else []
     status, stdout, err = _cli(capsys, command, *extra, "--device", "cuda", "--out", out)
-    _assert_one_line_error(status, stdout, err, "no CUDA device is available")
+    _assert_one_line_error(status, stdout, err, "--device cuda: no CUDA device is available")
+    assert "use --device cpu, or --device auto" in err and "device='cpu'" not in err
     _nothing_written(tmp_path, out)
 
 
@@ -246,7 +282,9 @@ def test_predict_bad_input(trained, files, tmp_path, capsys):
     points = _write_csv(tmp_path / "points.csv", ["x0", "x1"], [[0.1, 0.2], [1.0, -0.5]])
     cases = [
         (["--weights", trained / "wide" / "weights_scratch.npz", "--data", points],
-         "weights do not fit the network"),
+         "weights do not fit the network in model.json: unexpected keys '4.weight', '4.bias'; "
+         "misshapen keys '0.weight' (4, 2) instead of (8, 2), '0.bias' (4,) instead of (8,), "
+         "'2.weight' (4, 4) instead of (1, 8), '2.bias' (4,) instead of (1,)"),
         (["--data", files["good"]], "missing feature column(s) ['x0', 'x1']"),
         (["--data", tmp_path / "absent.csv"], "no such file"),
         (["--data", _write_csv(tmp_path / "nan.csv", ["x0", "x1"], [[0.1, "nan"]])],
@@ -260,11 +298,163 @@ def test_predict_bad_input(trained, files, tmp_path, capsys):
     _assert_one_line_error(status, stdout, err, "has no model.json")
 
 
-def test_argparse_errors_exit_2(capsys):
+@pytest.mark.parametrize(
+    ("state", "message"),
+    [
+        ({"0.weight": np.zeros((8, 2))}, "missing keys '0.bias', '2.weight', '2.bias'"),
+        (
+            {
+                "0.weight": np.zeros((8, 2)),
+                "0.bias": np.zeros(8),
+                "2.weight": np.zeros((1, 8)),
+                "2.bias": np.array([np.nan]),
+            },
+            "NaN or inf in '2.bias'",
+        ),
+        (
+            {
+                "0.weight": np.zeros((8, 2), dtype=np.int64),
+                "0.bias": np.zeros(8),
+                "2.weight": np.zeros((1, 8)),
+                "2.bias": np.zeros(1),
+            },
+            "non-float arrays '0.weight'",
+        ),
+    ],
+    ids=["missing", "nan", "int"],
+)
+def test_weights_that_do_not_fit_read_the_same_on_both_backends(
+    state, message, trained, tmp_path, capsys
+):
+    weights = tmp_path / "w.npz"
+    np.savez(weights, **state)
+    points = _write_csv(tmp_path / "points.csv", ["x0", "x1"], [[0.1, 0.2]])
+    errors = []
+    for backend in ("scratch", "torch"):
+        status, stdout, err = _cli(capsys, "predict", "--model", trained / "moons", "--data",
+                                   points, "--weights", weights, "--backend", backend)  # fmt: skip
+        _assert_one_line_error(status, stdout, err, message)
+        assert "[]" not in err and "state dict" not in err
+        errors.append(err)
+    assert errors[0] == errors[1]
+
+
+ARGPARSE_ERRORS = {
+    "backend": (["train", "--dataset", "moons", "--backend", "jax"],
+                "argument --backend: invalid choice: 'jax'", "train"),
+    "init": (["train", "--dataset", "moons", "--init", "foo"],
+             "argument --init: invalid choice: 'foo'", "train"),
+    "device": (["train", "--dataset", "moons", "--device", "gpu"],
+               "argument --device: invalid choice: 'gpu'", "train"),
+    "threads": (["train", "--dataset", "moons", "--threads", "0"],
+                "argument --threads: expected a positive integer, got '0'", "train"),
+    "repeats": (["bench", "--repeats", "0"],
+                "argument --repeats: expected a positive integer, got '0'", "bench"),
+    "data-and-dataset": (["train", "--data", "x.csv", "--dataset", "moons"],
+                         "argument --dataset: not allowed with argument --data", "train"),
+    "unknown-option": (["predict", "--model", "m", "--data", "d.csv", "--bogus"],
+                       "unrecognized arguments: --bogus", "predict"),
+    "no-command": ([], "the following arguments are required: COMMAND", None),
+    "unknown-command": (["frobnicate"], "argument COMMAND: invalid choice: 'frobnicate'", None),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", ARGPARSE_ERRORS, ids=list(ARGPARSE_ERRORS))
+def test_argparse_errors_are_one_line_and_exit_2(case, capsys):
+    argv, message, command = ARGPARSE_ERRORS[case]
     with pytest.raises(SystemExit) as exc:
-        main(["train", "--dataset", "moons", "--backend", "jax"])
+        main(argv)
     assert exc.value.code == 2
-    assert "invalid choice" in capsys.readouterr().err
+    out, err = capsys.readouterr()
+    hint = f"nn-parity {command} --help" if command else "nn-parity --help"
+    assert out == ""
+    assert err.startswith(f"nn-parity: error: {message}") and err.endswith(f" (see {hint})\n")
+    assert err.count("\n") == 1 and "usage:" not in err
+
+
+def _help(capsys, *argv):
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, "--help"])
+    assert exc.value.code == 0
+    return " ".join(capsys.readouterr().out.split())  # unwrapped
+
+
+def test_help_shows_defaults_and_bench_configs(capsys):
+    train = _help(capsys, "train")
+    for default in (
+        "passes over the training split (default: 20)",
+        "learning rate (default: 0.1)",
+        "minibatch size (default: 32)",
+        "update rule (default: sgd)",
+        "SGD momentum (default: 0.0)",
+        "(default: both)",
+        "(default: float64)",
+    ):
+        assert default in train, default
+    assert "(default: None)" not in train
+    predict = _help(capsys, "predict")
+    assert "trained the weights (default: scratch)" in predict
+    bench = _help(capsys, "bench")
+    for config in (
+        "small (hidden 16, batch 32)",
+        "medium (hidden 64x64, batch 64)",
+        "large (hidden 256x256x256, batch 256)",
+        "interleaved repeats (default: 5)",
+    ):
+        assert config in bench, config
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    from importlib.metadata import version
+
+    assert capsys.readouterr().out == f"nn-parity {version('nn-parity')}\n"
+    assert installed_version() == version("nn-parity")
+    assert isinstance(build_parser().format_help(), str)
+
+
+def test_retraining_removes_the_other_backends_stale_weights(tmp_path, capsys):
+    out = tmp_path / "run"
+    args = ["train", "--dataset", "xor", "--epochs", 1, "--out", out]
+    assert _cli(capsys, *args)[0] == 0
+    (out / "notes.txt").write_text("mine")
+    (out / "weights_scratch.npz.bak").write_text("mine too")
+    status, stdout, _ = _cli(capsys, *args, "--backend", "torch")
+    assert status == 0
+    assert "removed weights_scratch.npz" in stdout
+    assert sorted(p.name for p in out.iterdir()) == [
+        "history.json", "model.json", "notes.txt", "training_curve.png",
+        "weights_scratch.npz.bak", "weights_torch.npz",
+    ]  # fmt: skip
+    assert json.loads((out / "model.json").read_text())["weights"] == {"torch": "weights_torch.npz"}
+
+
+def test_training_curve_draws_the_difference_as_the_report_does(tmp_path, capsys, monkeypatch):
+    import parity.report
+    from parity.tolerances import tolerance
+
+    calls = []
+    real = parity.report.plot_loss_difference
+
+    def spy(ax, s, t, tol):
+        calls.append((s, t, tol))
+        real(ax, s, t, tol)
+
+    monkeypatch.setattr(parity.report, "plot_loss_difference", spy)
+    out = tmp_path / "run"
+    assert _cli(capsys, "train", "--dataset", "xor", "--epochs", 2, "--dtype", "float32",
+                "--out", out)[0] == 0  # fmt: skip
+    [(s, t, tol)] = calls
+    history = json.loads((out / "history.json").read_text())
+    np.testing.assert_array_equal(s, history["scratch"]["losses"])
+    np.testing.assert_array_equal(t, history["torch"]["losses"])
+    assert tol == tolerance("curve", "float32", "cpu").value
+    calls.clear()
+    assert _cli(capsys, "train", "--dataset", "xor", "--epochs", 1, "--backend", "scratch",
+                "--out", out)[0] == 0  # fmt: skip
+    assert calls == []  # one backend: no difference panel
 
 
 def test_threads_option_is_restored(capsys, tmp_path):

@@ -352,11 +352,29 @@ BAD_FILES = [
     ("npz-strings", "t.npz", {"a": np.array(["u", "v"]), "y": np.ones(2)}, {},
      r"array 'a' has non-numeric dtype"),
     ("binary-labels", "t.csv", "a,y\n1,0\n2,2\n3,1\n", {"task": "binary"},
-     r"binary labels in 'y' must be integers 0\.\.1; offending values: \[2\]"),
+     r"binary labels in 'y' must be the integers 0\.\.1; found values \[0, 1, 2\], "
+     r"offending values: \[2\]; a binary target has exactly two classes"),
     ("inferred-binary-odd", "t.csv", "a,y\n1,3\n2,7\n3,3\n", {},
-     r"binary labels in 'y' must be integers 0\.\.1; offending values: \[3, 7\]"),
+     r"binary labels in 'y' must be the integers 0\.\.1; found values \[3, 7\], "
+     r"offending values: \[3, 7\]; renumber the classes to 0\.\.K-1 \(here 0\.\.1\)"),
+    ("plus-minus-one", "t.csv", "a,y\n1,-1\n2,1\n3,1\n", {},
+     r"found values \[-1, 1\], offending values: \[-1\]; renumber the classes to 0\.\.K-1 "
+     r"\(here 0\.\.1\)"),
+    ("one-to-k", "t.csv", "a,y\n1,1\n2,2\n3,3\n", {},
+     r"multiclass labels in 'y' must be the integers 0\.\.2; found values \[1, 2, 3\], "
+     r"offending values: \[3\]; renumber the classes to 0\.\.K-1 \(here 0\.\.2\)"),
     ("multiclass-gap", "t.csv", "a,y\n1,0\n2,3\n3,1\n", {},
-     r"multiclass labels in 'y' must be integers 0\.\.2; offending values: \[3\]"),
+     r"multiclass labels in 'y' must be the integers 0\.\.2; found values \[0, 1, 3\], "
+     r"offending values: \[3\]"),
+    ("one-class", "t.csv", "a,b,y\n1,2,0\n2,3,0\n3,4,0\n", {},
+     r"target column 'y' has only one value \(0\); need at least two classes "
+     r"\(or values for regression\)"),
+    ("one-class-forced", "t.csv", "a,y\n1,1\n2,1\n", {"task": "multiclass"},
+     r"target column 'y' has only one value \(1\)"),
+    ("constant-regression", "t.csv", "a,y\n1,2.5\n2,2.5\n3,2.5\n", {"task": "regression"},
+     r"target column 'y' has only one value \(2\.5\)"),
+    ("one-class-npz", "t.npz", {"X": np.ones((3, 2)), "y": np.zeros(3)}, {},
+     r"target column 'y' has only one value \(0\)"),
     ("negative-labels", "t.csv", "a,y\n1,-1\n2,0\n3,1\n", {"task": "multiclass"},
      r"offending values: \[-1\]"),
     ("fractional-labels", "t.csv", "a,y\n1,0.5\n2,0\n", {"task": "binary"},

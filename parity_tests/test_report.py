@@ -170,3 +170,32 @@ def test_dataset_specs_cover_every_dataset():
     quick = report.dataset_specs("float64", "cpu", 0, quick=True)
     full = report.dataset_specs("float64", "cpu", 0, quick=False)
     assert all(q.epochs < f.epochs for q, f in zip(quick, full, strict=True))
+
+
+def test_loss_difference_panel_draws_zeros_as_ticks_at_the_floor():
+    """Nonzero differences are dots, exact zeros grey ticks at the floor (counted in the
+    title), the tolerance a dotted line at tol × the largest loss: no line to the floor."""
+    plt = report.use_agg()
+    s = np.array([1.0, 0.5, 0.25, 0.125])
+    t = s + np.array([0.0, 1e-16, 0.0, 0.0])
+    fig, ax = plt.subplots()
+    report.plot_loss_difference(ax, s, t, 1e-9)
+    dots, ticks, limit = ax.get_lines()
+    assert dots.get_linestyle() == "None" and dots.get_marker() == "."
+    np.testing.assert_array_equal(dots.get_xdata(), [2])
+    assert ticks.get_linestyle() == "None" and ticks.get_marker() == "|"
+    np.testing.assert_array_equal(ticks.get_xdata(), [1, 3, 4])
+    np.testing.assert_array_equal(ticks.get_ydata(), [report.CURVE_FLOOR] * 3)
+    assert limit.get_linestyle() == ":" and limit.get_ydata()[0] == pytest.approx(1e-9)
+    assert ax.get_title().endswith("bit-identical at 3 of 4 steps")
+    plt.close(fig)
+
+
+def test_environment_names_torchs_blas_from_its_build():
+    import torch
+
+    row = report.torch_cpu_blas()
+    blas = re.search(r"BLAS_INFO=([^,\s]+)", torch.__config__.show())
+    assert blas is not None
+    assert row.lower().startswith(blas.group(1).lower())
+    assert "torch's own kernels" in row
