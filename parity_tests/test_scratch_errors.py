@@ -90,10 +90,23 @@ CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
         r"target shape \(3,\)",
     ),
     (
-        "cross_entropy-one-hot-target",
+        "cross_entropy-one-hot-int-target",
         lambda: loss("cross_entropy", np.ones((4, 3)), np.eye(3, dtype=np.int64)[[0, 1, 2, 0]]),
         ValueError,
-        "target shape",
+        r"target shape \(4, 3\) .* expected \(4,\) \(one-hot rows\? use target\.argmax\(axis=1\)\)",
+    ),
+    (
+        "cross_entropy-one-hot-float-target",
+        lambda: loss("cross_entropy", np.ones((4, 3)), np.eye(3)[[0, 1, 2, 0]]),
+        TypeError,
+        r"CrossEntropyLoss target must be integer class indices of shape \(4,\); got a "
+        r"\(4, 3\) float64 array — for one-hot targets use target\.argmax\(axis=1\)",
+    ),
+    (
+        "cross_entropy-probability-target",
+        lambda: loss("cross_entropy", np.ones((4, 3)), np.full((4, 3), 1 / 3, np.float32)),
+        TypeError,
+        r"got a \(4, 3\) float32 array — for one-hot targets use target\.argmax\(axis=1\)",
     ),
     (
         "cross_entropy-1d-input",
@@ -222,6 +235,55 @@ CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
     ("fit-batch_size-0", lambda: fit(batch_size=0), ValueError, "batch_size"),
     ("fit-epochs-0", lambda: fit(epochs=0), ValueError, "epochs"),
     (
+        "fit-batch_size-float",
+        lambda: fit(batch_size=2.5),
+        ValueError,
+        "batch_size must be a positive integer, got float 2.5",
+    ),
+    (
+        "fit-epochs-float",
+        lambda: fit(epochs=1.0),
+        ValueError,
+        "epochs must be a positive integer, got float 1.0",
+    ),
+    ("fit-epochs-str", lambda: fit(epochs="3"), ValueError, "epochs must be a positive integer"),
+    (
+        "batch_order-batch_size-float",
+        lambda: scratch.batch_order(10, 2.5, 1, np.random.default_rng(0)),
+        ValueError,
+        "batch_size must be a positive integer, got float 2.5",
+    ),
+    (
+        "batch_order-epochs-bool",
+        lambda: scratch.batch_order(10, 2, True, np.random.default_rng(0)),
+        ValueError,
+        "epochs must be a positive integer, got bool True",
+    ),
+    (
+        "fit-rng-int",
+        lambda: fit(rng=0),
+        TypeError,
+        r"rng must be a numpy\.random\.Generator \(np\.random\.default_rng\(seed\)\), got int",
+    ),
+    (
+        "batch_order-rng-legacy",
+        lambda: scratch.batch_order(10, 2, 1, np.random.RandomState(0)),
+        TypeError,
+        r"rng must be a numpy\.random\.Generator .*got RandomState",
+    ),
+    (
+        "build_model-rng-int",
+        lambda: scratch.build_model(3, [4], 1, rng=0),
+        TypeError,
+        r"rng must be a numpy\.random\.Generator .*got int",
+    ),
+    (
+        "linear-rng-int",
+        lambda: scratch.Linear(3, 2, rng=42),
+        TypeError,
+        r"rng must be a numpy\.random\.Generator .*got int",
+    ),
+    (
         "fit-empty-batch",
         lambda: fit(batches=[[np.array([0, 1]), np.array([], np.int64)]]),
         ValueError,
@@ -295,6 +357,30 @@ CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
     ),
     ("build_model-bad-dtype", lambda: net(dtype="float16"), TypeError, "float16"),
     (
+        "build_model-hidden-int",
+        lambda: scratch.build_model(3, 8, 1),
+        TypeError,
+        r"hidden must be a sequence of layer widths, e\.g\. \(8,\) or \[\], got int 8",
+    ),
+    (
+        "build_model-hidden-str",
+        lambda: scratch.build_model(3, "8", 1),
+        TypeError,
+        "hidden must be a sequence of layer widths.*got str '8'",
+    ),
+    (
+        "build_model-hidden-none",
+        lambda: scratch.build_model(3, None, 1),
+        TypeError,
+        "hidden must be a sequence of layer widths.*got NoneType None",
+    ),
+    (
+        "leaky_relu-slope-str",
+        lambda: scratch.LeakyReLU("0.1"),
+        TypeError,
+        "LeakyReLU negative_slope must be a real number",
+    ),
+    (
         "build_model-bad-width",
         lambda: scratch.build_model(3, [0], 1),
         ValueError,
@@ -307,17 +393,35 @@ CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
         RuntimeError,
         "Linear.backward called before forward",
     ),
+    *(
+        (
+            f"{name}-backward-before-forward",
+            lambda make=make: make().backward(np.ones((4, 1))),
+            RuntimeError,
+            rf"{make.__name__}\.backward called before forward",
+        )
+        for name, make in {**scratch.ACTIVATIONS, "softmax": scratch.Softmax}.items()
+    ),
     (
-        "sigmoid-backward-before-forward",
-        lambda: scratch.Sigmoid().backward(np.ones((1, 1))),
+        "model-backward-before-forward",
+        lambda: net().backward(np.ones((4, 1))),
+        RuntimeError,
+        "Linear.backward called before forward",
+    ),
+    (
+        "model-with-head-backward-before-forward",
+        lambda: scratch.build_model(3, [4], 1, "relu", "sigmoid").backward(np.ones((4, 1))),
         RuntimeError,
         "Sigmoid.backward called before forward",
     ),
-    (
-        "loss-backward-before-forward",
-        lambda: scratch.CrossEntropyLoss().backward(),
-        RuntimeError,
-        "CrossEntropyLoss.backward called before forward",
+    *(
+        (
+            f"{name}-backward-before-forward",
+            lambda cls=cls: cls().backward(),
+            RuntimeError,
+            rf"{cls.__name__}\.backward called before forward",
+        )
+        for name, cls in scratch.LOSSES.items()
     ),
     (
         "linear-dy-wrong-shape",

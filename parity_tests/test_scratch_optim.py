@@ -174,3 +174,55 @@ def test_invalid_arguments(make, match):
 def test_params_must_be_scratch_parameters():
     with pytest.raises(TypeError, match="Parameter"):
         scratch.SGD([np.array(P0)], lr=0.1)
+
+
+def test_accepts_any_real_number():
+    """NumPy scalars (``np.float32(0.1)``, what arithmetic on float32 arrays gives) and ints
+    are numbers too; each hyperparameter is stored as a Python float."""
+    sgd = scratch.SGD(
+        params(),
+        lr=np.float32(0.1),
+        momentum=np.float64(0.9),
+        dampening=np.float32(0.0),
+        nesterov=np.bool_(True),
+        weight_decay=np.int64(0),
+    )
+    adam = scratch.Adam(
+        params(), lr=1, betas=(np.float32(0.5), np.float64(0.999)), eps=np.float32(1e-8)
+    )
+    values = (sgd.lr, sgd.momentum, sgd.dampening, sgd.weight_decay, adam.lr, *adam.betas)
+    assert all(type(v) is float for v in (*values, adam.eps))
+    assert sgd.lr == float(np.float32(0.1)) and sgd.nesterov is True
+    assert adam.lr == 1.0 and adam.betas == (0.5, 0.999)
+    for optimizer in (sgd, adam):
+        optimizer.params[0].grad[...] = G[0]
+        optimizer.step()
+        assert np.all(np.isfinite(optimizer.params[0].data))
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda: scratch.SGD(params(), lr="0.1"), "lr must be a real number, got str '0.1'"),
+        (lambda: scratch.SGD(params(), lr=True), "lr must be a real number, got bool True"),
+        (lambda: scratch.SGD(params(), lr=0.1, momentum="0.9"), "momentum must be a real"),
+        (lambda: scratch.SGD(params(), lr=0.1, weight_decay=None), "weight_decay must be a real"),
+        (lambda: scratch.SGD(params(), lr=0.1, nesterov="yes"), "nesterov must be True or False"),
+        (lambda: scratch.Adam(params(), betas=0.9), r"betas must be a pair \(beta1, beta2\)"),
+        (lambda: scratch.Adam(params(), betas=(0.9, "x")), "beta2 must be a real number"),
+        (lambda: scratch.Adam(params(), eps=[1e-8]), "eps must be a real number, got list"),
+    ],
+    ids=[
+        "sgd-lr-str",
+        "sgd-lr-bool",
+        "sgd-momentum-str",
+        "sgd-weight_decay-none",
+        "sgd-nesterov-str",
+        "adam-betas-scalar",
+        "adam-beta2-str",
+        "adam-eps-list",
+    ],
+)
+def test_invalid_argument_types(make, match):
+    with pytest.raises(TypeError, match=match):
+        make()

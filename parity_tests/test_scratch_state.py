@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import os
+import re
+import stat
+import zipfile
 
 import numpy as np
 import pytest
@@ -80,7 +84,11 @@ def _with(key: str, value: object = None, *, drop: bool = False) -> dict[str, ob
         (_with("4.weight", np.zeros((2, 4))), ValueError, r"unexpected keys \['4.weight'\]"),
         (_with("0.weight", np.zeros((3, 4))), ValueError, r"'0.weight' has shape \(3, 4\)"),
         (_with("0.bias", [0.0, 0.0, 0.0, 0.0]), TypeError, "'0.bias' must be a float numpy"),
-        (_with("0.bias", np.zeros(4, dtype=np.int64)), TypeError, "'0.bias' must be a float"),
+        (
+            _with("0.bias", np.zeros(4, dtype=np.int64)),
+            TypeError,
+            r"state dict entry '0\.bias' has dtype int64; expected a float array",
+        ),
         (_with("2.weight", np.full((2, 4), np.nan)), ValueError, "'2.weight' contains NaN"),
         (_with("2.bias", np.array([0.0, np.inf])), ValueError, "'2.bias' contains NaN or inf"),
         ([("0.weight", np.zeros((4, 3)))], TypeError, "mapping"),
@@ -155,8 +163,40 @@ def test_save_wrong_suffix(tmp_path, name):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_load_not_an_npz(tmp_path):
-    path = tmp_path / "weights.npz"
-    path.write_text("not a zip")
-    with pytest.raises(ValueError, match=r"weights\.npz"):
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("weights.npz", b"not a zip"),
+        ("data.csv", b"x0,x1,y\n0.5,1.0,0\n"),  # a CSV passed by mistake
+        ("weights.npz", b""),
+        ("weights.npy", None),  # a single array from np.save, not an archive
+        ("weights.npz", "zip"),  # a zip archive, but not of .npy arrays
+    ],
+    ids=["junk", "csv", "empty", "npy", "other-zip"],
+)
+def test_load_not_an_npz(tmp_path, name, content):
+    path = tmp_path / name
+    if content is None:
+        with open(path, "wb") as f:
+            np.save(f, np.zeros(3))
+    elif content == "zip":
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("notes.txt", "hello")
+    else:
+        path.write_bytes(content)
+    expected = f"{path} is not an .npz archive (expected a file written by save_weights / np.savez)"
+    with pytest.raises(ValueError, match=re.escape(expected)):
         scratch.load_weights(path)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002], ids=["022", "077", "002"])
+def test_saved_file_has_the_umask_default_mode(tmp_path, umask):
+    """Like a file made with open(): 0o666 less the umask, not mkstemp's private 0o600."""
+    path = tmp_path / "weights.npz"
+    old = os.umask(umask)
+    try:
+        scratch.save_weights(path, model().state_dict())
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask

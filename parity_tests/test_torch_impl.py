@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import stat
+import zipfile
 from itertools import pairwise
 
 import numpy as np
@@ -96,17 +98,33 @@ def test_default_dtype_is_float64():
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"activation": "swish"}, ValueError, "'swish'.*sigmoid.*tanh.*relu"),
+        (
+            {"activation": "swish"},
+            ValueError,
+            "unknown activation 'swish'; valid: sigmoid, tanh, relu, leaky_relu, identity",
+        ),
         ({"activation": ["tanh", "gelu"]}, ValueError, "'gelu'"),
         ({"activation": ["tanh"]}, ValueError, "1 activations for 2 hidden"),
         ({"activation": ["tanh"] * 3}, ValueError, "3 activations for 2 hidden"),
         ({"hidden": (4, 0)}, ValueError, r"hidden\[1\].*0"),
         ({"hidden": (-1,)}, ValueError, r"hidden\[0\]"),
-        ({"output_activation": "tanh"}, ValueError, "output_activation 'tanh'"),
-        ({"dtype": "float16"}, ValueError, "float16"),
+        (
+            {"output_activation": "tanh"},
+            ValueError,
+            "unknown output_activation 'tanh'; valid: None, sigmoid, softmax",
+        ),
+        ({"dtype": "float16"}, ValueError, "unsupported dtype 'float16'; valid: float32, float64"),
         ({"dtype": torch.int64}, ValueError, "int64"),
         ({"dtype": np.float64}, TypeError, "dtype"),
-        ({"device": "tpu"}, ValueError, "'tpu'.*'cpu', 'cuda'"),
+        ({"device": "tpu"}, ValueError, "unknown device 'tpu'; valid: 'cpu', 'cuda'"),
+        (
+            {"hidden": 8},
+            TypeError,
+            r"hidden must be a sequence of layer widths, e\.g\. \(8,\) or \[\], got int 8",
+        ),
+        ({"hidden": (4.0,)}, ValueError, r"hidden\[0\] must be a positive int, got 4\.0"),
+        ({"hidden": (np.int64(0),)}, ValueError, r"hidden\[0\]"),
+        ({"in_features": True}, ValueError, "in_features must be a positive int, got True"),
     ],
     ids=[
         "unknown-activation",
@@ -120,12 +138,24 @@ def test_default_dtype_is_float64():
         "int-dtype",
         "numpy-dtype",
         "unknown-device",
+        "hidden-int",
+        "float-width",
+        "numpy-zero-width",
+        "bool-in-features",
     ],
 )
 def test_build_model_errors(kwargs, error, match):
     args = {"in_features": 2, "hidden": (4, 4), "out_features": 1} | kwargs
     with pytest.raises(error, match=match):
         build_model(**args)
+
+
+def test_build_model_accepts_numpy_integer_widths():
+    """Widths often come out of NumPy (``X.shape[1]``, ``np.arange``); scratch accepts them."""
+    model = build_model(np.int64(3), np.array([4, 5]), np.int32(2))
+    linears = [m for m in model if isinstance(m, nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(3, 4), (4, 5), (5, 2)]
+    assert all(type(m.in_features) is int and type(m.out_features) is int for m in linears)
 
 
 def test_activations_constant():
@@ -142,6 +172,18 @@ def test_activations_constant():
 def test_cuda_absent_is_a_clear_error(device):
     with pytest.raises(ValueError, match="CUDA was requested but no CUDA device is available"):
         resolve_device(device)
+
+
+@pytest.mark.parametrize("device", ["cuda", "cuda:1", torch.device("cuda", 0)], ids=str)
+def test_cuda_absent_message_is_interface_neutral(monkeypatch, device):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    message = (
+        "CUDA was requested but no CUDA device is available "
+        "(torch.cuda.is_available() is False); use the CPU ('cpu') or 'auto'"
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        resolve_device(device)
+    assert resolve_device("auto") == torch.device("cpu")
 
 
 def test_auto_device():
@@ -291,10 +333,80 @@ def test_failed_write_keeps_previous_file(tmp_path, monkeypatch, suffix):
     np.testing.assert_array_equal(load_weights(path)["a"], np.ones(2))
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+@pytest.mark.parametrize("umask", [0o022, 0o077], ids=["022", "077"])
+@pytest.mark.parametrize("suffix", [".npz", ".pt"])
+def test_saved_file_has_the_umask_default_mode(tmp_path, suffix, umask):
+    """Like a file made with open(): 0o666 less the umask, not mkstemp's private 0o600."""
+    path = tmp_path / f"w{suffix}"
+    old = os.umask(umask)
+    try:
+        save_weights(path, {"a": np.ones(2)})
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+
+
+CSV = b"x0,x1,y\n0.5,1.0,0\n"
+
+
+def _write(path, content):
+    """Write one kind of wrong file to ``path``; returns ``path``."""
+    if content == "npy":
+        with open(path, "wb") as f:
+            np.save(f, np.zeros(3))
+    elif content == "other-zip":
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("notes.txt", "hello")
+    elif content == "npz":
+        with open(path, "wb") as f:
+            np.savez(f, a=np.zeros(2))
+    elif content == "module":
+        torch.save(build_model(2, (), 1), path)  # the whole model, not its state dict
+    else:
+        path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "match"),
+    [
+        ("data.npz", CSV, "is not an .npz archive"),
+        ("w.npz", b"", "is not an .npz archive"),
+        ("w.npz", "npy", "is not an .npz archive"),
+        ("w.npz", "other-zip", "is not an .npz archive"),
+        ("data.pt", CSV, "is not a torch .pt file"),
+        ("w.pt", b"", "is not a torch .pt file"),
+        ("w.pt", "npz", "is not a torch .pt file"),
+        ("w.pt", "module", r"holds Python objects other than tensors.*model\.state_dict\(\)"),
+    ],
+    ids=["csv-as-npz", "empty-npz", "npy-as-npz", "zip-as-npz", "csv-as-pt", "empty-pt",
+         "npz-as-pt", "pickled-module"],
+)  # fmt: skip
+def test_load_wrong_kind_of_file(tmp_path, name, content, match):
+    path = _write(tmp_path / name, content)
+    expected = {
+        ".npz": "(expected a file written by save_weights / np.savez)",
+        ".pt": "(expected a file written by save_weights / torch.save)",
+    }[path.suffix]
+    with pytest.raises(ValueError, match=match) as info:
+        load_weights(path)
+    assert str(path) in str(info.value)
+    if "is not" in match:
+        assert expected in str(info.value)
+    assert "allow_pickle" not in str(info.value) and "weights_only" not in str(info.value)
+
+
+def test_load_legacy_torch_file(tmp_path):
+    path = tmp_path / "legacy.pt"
+    torch.save({"a": torch.ones(2)}, path, _use_new_zipfile_serialization=False)
+    np.testing.assert_array_equal(load_weights(path)["a"], np.ones(2, np.float32))
+
+
 def test_weights_file_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match=re.escape(str(tmp_path / "nope.npz"))):
         load_weights(tmp_path / "nope.npz")
-    with pytest.raises(ValueError, match="suffix"):
+    with pytest.raises(ValueError, match=r"unknown weights file suffix '\.h5'; valid: \.npz, \.pt"):
         save_weights(tmp_path / "w.h5", {"a": np.zeros(2)})
     with pytest.raises(ValueError, match="suffix"):
         load_weights(tmp_path / "w.txt")
@@ -407,7 +519,7 @@ def test_fit_does_not_touch_caller_arrays():
 
 
 def test_fit_float32_model_and_validation():
-    X, y = _regression_data()
+    X, y = (a.astype(np.float32) for a in _regression_data())
     model, opt = _fresh(dtype="float32")
     history = fit(
         model, nn.MSELoss(), opt, X, y, batch_size=8, epochs=2, seed=0, X_val=X[:10], y_val=y[:10]
@@ -436,7 +548,35 @@ def test_fit_float32_model_and_validation():
         ({"y": np.zeros((40, 1), int)}, TypeError, "MSELoss needs float targets"),
         ({"y": np.zeros(40)}, ValueError, r"output shape \(4, 1\) != target shape \(4,\)"),
         ({"X_val": np.zeros((5, 3))}, ValueError, "both X_val and y_val"),
-        ({"task": "ranking"}, ValueError, "'ranking'"),
+        ({"task": "ranking"}, ValueError, "unknown task 'ranking'; valid: regression, binary"),
+        ({"batch_size": 2.5, "epochs": 1, "seed": 0}, ValueError, "batch_size.*got 2.5"),
+        ({"batch_size": 4, "epochs": 1.0, "seed": 0}, ValueError, "epochs.*got 1.0"),
+        ({"batch_size": 4, "epochs": 1, "seed": 0.5}, TypeError, "seed must be an int, got float"),
+        (
+            {"X": np.zeros((40, 3), np.float32)},
+            TypeError,
+            "X has dtype float32 but the model's parameters are float64",
+        ),
+        (
+            {"X": torch.zeros(40, 3, dtype=torch.float32)},
+            TypeError,
+            "X has dtype float32 but the model's parameters are float64",
+        ),
+        (
+            {"y": np.zeros((40, 1), np.float32)},
+            TypeError,
+            "y has dtype float32 but the model's parameters are float64",
+        ),
+        (
+            {"X_val": np.zeros((5, 3), np.float32), "y_val": np.zeros((5, 1))},
+            TypeError,
+            "X_val has dtype float32 but the model's parameters are float64",
+        ),
+        (
+            {"X_val": np.zeros((5, 3)), "y_val": np.zeros((5, 1), np.float16)},
+            TypeError,
+            "y_val has dtype float16 but the model's parameters are float64",
+        ),
     ],
     ids=[
         "no-batch-order",
@@ -456,6 +596,14 @@ def test_fit_float32_model_and_validation():
         "target-shape-mismatch",
         "half-validation",
         "unknown-task",
+        "float-batch-size",
+        "float-epochs",
+        "float-seed",
+        "float32-X",
+        "float32-tensor-X",
+        "float32-y",
+        "float32-X_val",
+        "float16-y_val",
     ],
 )
 def test_fit_rejects(kwargs, error, match):
@@ -551,6 +699,37 @@ def test_predict_proba(out_features, output_activation, task, shape):
         np.testing.assert_array_equal(labels, proba.argmax(axis=1))
 
 
+@pytest.mark.parametrize(
+    ("model_dtype", "data"),
+    [
+        ("float64", np.zeros((4, 3), np.float32)),
+        ("float32", np.zeros((4, 3), np.float64)),
+        ("float64", torch.zeros(4, 3, dtype=torch.float32)),
+        ("float32", torch.zeros(4, 3, dtype=torch.bfloat16)),
+    ],
+    ids=["np32-into-64", "np64-into-32", "tensor32-into-64", "bfloat16-into-32"],
+)
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m, X: predict(m, X, "regression"),
+        lambda m, X: predict(m, X, "binary"),
+        lambda m, X: predict_proba(m, X),
+        lambda m, X: fit(m, nn.MSELoss(), torch.optim.SGD(m.parameters(), lr=0.1), X,
+                         np.zeros((4, 1), m[0].weight.numpy(force=True).dtype),
+                         batch_size=2, epochs=1, seed=0),
+    ],
+    ids=["predict-regression", "predict-binary", "predict_proba", "fit"],
+)  # fmt: skip
+def test_no_silent_casts(call, model_dtype, data):
+    """As scratch (and nn.Linear itself): float data must already have the model's dtype."""
+    model = build_model(3, (5,), 1, dtype=model_dtype)
+    got = str(data.dtype).removeprefix("torch.")
+    pattern = f"X has dtype {got} but the model's parameters are {model_dtype}.*no silent casts"
+    with pytest.raises(TypeError, match=pattern):
+        call(model, data)
+
+
 def test_predict_regression_and_mode():
     torch.manual_seed(0)
     model = build_model(3, (5,), 2)
@@ -562,6 +741,9 @@ def test_predict_regression_and_mode():
     assert model.training  # training flag restored
     with pytest.raises(ValueError, match="regression"):
         predict_proba(model, X, "regression")
+    for call in (lambda: predict(model, X, "ranking"), lambda: predict_proba(model, X, "ranking")):
+        with pytest.raises(ValueError, match="unknown task 'ranking'; valid: regression, binary"):
+            call()
 
 
 def test_multiclass_fit_accuracy_and_one_hot():

@@ -6,6 +6,8 @@ arithmetic, so a user never sees a deep NumPy traceback or silently wrong output
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -63,3 +65,33 @@ def as_dtype(dtype: Any) -> np.dtype:
     if d not in FLOAT_DTYPES:
         raise TypeError(f"dtype must be float32 or float64, got {d}")
     return d
+
+
+def check_positive_int(value: Any, name: str) -> int:
+    """``value`` as an ``int`` if it is a whole number >= 1 (``int`` or NumPy integer, not
+    ``bool``); otherwise a ValueError naming ``name``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be a positive integer, got {type(value).__name__} {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def check_real(value: Any, name: str) -> float:
+    """``value`` as a ``float`` if it is a finite real number (``int``, ``float``, NumPy
+    floating or integer scalar, not ``bool``); otherwise a TypeError / ValueError naming it."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return float(value)
+
+
+def check_rng(rng: Any, name: str = "rng") -> np.random.Generator:
+    """``rng`` if it is a ``np.random.Generator``; otherwise a TypeError saying how to make one."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"{name} must be a numpy.random.Generator (np.random.default_rng(seed)), "
+            f"got {type(rng).__name__}"
+        )
+    return rng

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_float_array, check_upstream
+from ._checks import check_float_array, check_real, check_upstream
 from .module import Module
 
 
@@ -85,7 +85,8 @@ class ReLU(_Elementwise):
         return np.where(self.mask, x, 0).astype(x.dtype, copy=False)
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
-        return np.where(self.mask, self._dy(dy), 0).astype(dy.dtype, copy=False)
+        dy = self._dy(dy)  # first: it raises if forward has not run (no mask yet)
+        return np.where(self.mask, dy, 0).astype(dy.dtype, copy=False)
 
 
 class LeakyReLU(_Elementwise):
@@ -97,7 +98,7 @@ class LeakyReLU(_Elementwise):
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = check_real(negative_slope, "LeakyReLU negative_slope")
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = self._start(x)

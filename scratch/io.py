@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+
+def _default_file_mode() -> int:
+    """The mode ``open(path, "w")`` would give a new file: ``0o666`` less the umask."""
+    umask = os.umask(0)  # the only way to read the umask is to set it; restore at once
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def save_weights(path: str | os.PathLike[str], state: Mapping[str, np.ndarray]) -> None:
@@ -22,6 +31,8 @@ def save_weights(path: str | os.PathLike[str], state: Mapping[str, np.ndarray]) 
         if v.dtype.hasobject:  # np.savez would pickle it, and load_weights refuses pickles
             raise TypeError(f"state entry {k!r} is not a plain numeric array (dtype {v.dtype})")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with contextlib.suppress(OSError):  # mkstemp makes it 0600; give it open()'s mode
+        os.chmod(tmp, _default_file_mode())  # (best effort: some file systems refuse chmod)
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays)
@@ -31,13 +42,28 @@ def save_weights(path: str | os.PathLike[str], state: Mapping[str, np.ndarray]) 
         raise
 
 
+def _is_npz(path: Path) -> bool:
+    """A zip archive whose members are all ``.npy`` arrays (what ``np.savez`` writes)."""
+    if not zipfile.is_zipfile(path):
+        return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return all(name.endswith(".npy") for name in archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
 def load_weights(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     """Read a state dict saved by ``save_weights`` (or by ``torch_impl``'s ``.npz`` export)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"weights file not found: {path}")
+    if not _is_npz(path):
+        raise ValueError(
+            f"{path} is not an .npz archive (expected a file written by save_weights / np.savez)"
+        )
     try:
         with np.load(path, allow_pickle=False) as data:
             return {k: data[k] for k in data.files}
-    except ValueError as exc:
+    except (ValueError, EOFError, zipfile.BadZipFile) as exc:  # object arrays, a damaged file
         raise ValueError(f"{path} is not a .npz file of plain arrays: {exc}") from exc

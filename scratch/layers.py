@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_dtype, check_float_array, check_upstream
+from ._checks import as_dtype, check_float_array, check_rng, check_upstream
 from .module import Module, Parameter
 
 
@@ -40,7 +40,7 @@ class Linear(Module):
         self.in_features = int(in_features)
         self.out_features = int(out_features)
         dt = as_dtype(dtype)
-        rng = np.random.default_rng() if rng is None else rng
+        rng = np.random.default_rng() if rng is None else check_rng(rng)
         bound = 1.0 / np.sqrt(self.in_features)
         self.weight = Parameter(rng.uniform(-bound, bound, (out_features, in_features)).astype(dt))
         self.bias = (

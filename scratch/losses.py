@@ -153,16 +153,23 @@ class CrossEntropyLoss(_Loss):
                 f"CrossEntropyLoss target must be a numpy.ndarray of class indices, "
                 f"got {type(target).__name__}"
             )
+        n, c = x.shape
+        if target.ndim == 2 and not np.issubdtype(target.dtype, np.integer):
+            raise TypeError(  # one-hot rows or class probabilities: torch accepts, we do not
+                f"CrossEntropyLoss target must be integer class indices of shape ({n},); got a "
+                f"{target.shape} {target.dtype} array — for one-hot targets use "
+                f"target.argmax(axis=1)"
+            )
         if not np.issubdtype(target.dtype, np.integer):
             raise TypeError(
                 f"CrossEntropyLoss target must hold integer class indices, got dtype "
                 f"{target.dtype} (use .astype(np.int64) for whole-number labels)"
             )
-        n, c = x.shape
         if target.shape != (n,):
+            hint = " (one-hot rows? use target.argmax(axis=1))" if target.shape == x.shape else ""
             raise ValueError(
                 f"CrossEntropyLoss: target shape {target.shape} does not match "
-                f"input shape {x.shape}; expected ({n},)"
+                f"input shape {x.shape}; expected ({n},){hint}"
             )
         if target.min() < 0 or target.max() >= c:
             bad = target[(target < 0) | (target >= c)]

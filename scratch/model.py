@@ -9,12 +9,13 @@ the last ``Linear`` is the output layer. Module indices, and therefore state-dic
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import numbers
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from ._checks import as_dtype
+from ._checks import as_dtype, check_rng
 from .activations import ACTIVATIONS, Sigmoid, Softmax, make_activation
 from .layers import Linear
 from .module import Module, Parameter
@@ -88,10 +89,14 @@ class Sequential(Module):
         arrays = {}
         for name, p in params.items():
             value = state[name]
-            if not isinstance(value, np.ndarray) or not np.issubdtype(value.dtype, np.floating):
+            if not isinstance(value, np.ndarray):
                 raise TypeError(
                     f"state dict entry {name!r} must be a float numpy array, "
                     f"got {type(value).__name__}"
+                )
+            if not np.issubdtype(value.dtype, np.floating):
+                raise TypeError(
+                    f"state dict entry {name!r} has dtype {value.dtype}; expected a float array"
                 )
             if value.shape != p.shape:
                 raise ValueError(
@@ -132,6 +137,11 @@ def build_model(
         dtype: float64 (default) or float32 for every parameter.
         rng: generator for torch's default ``nn.Linear`` initialisation.
     """
+    if isinstance(hidden, (str, bytes, numbers.Number)) or not isinstance(hidden, Iterable):
+        raise TypeError(
+            f"hidden must be a sequence of layer widths, e.g. (8,) or [], "
+            f"got {type(hidden).__name__} {hidden!r}"
+        )
     hidden = tuple(hidden)
     for h in hidden:
         if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1:
@@ -151,7 +161,7 @@ def build_model(
             f"{', '.join(OUTPUT_ACTIVATIONS)}"
         )
     dt = as_dtype(dtype)
-    rng = np.random.default_rng() if rng is None else rng
+    rng = np.random.default_rng() if rng is None else check_rng(rng)
     widths = [in_features, *hidden, out_features]
     modules: list[Module] = []
     for i, name in enumerate(acts):

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
+from ._checks import check_real
 from .module import Parameter
 
 
@@ -21,9 +23,9 @@ class _Optimizer:
             raise ValueError("optimizer got an empty parameter list")
         if not all(isinstance(p, Parameter) for p in self.params):
             raise TypeError("optimizer params must be scratch Parameters (model.parameters())")
-        if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
+        self.lr = check_real(lr, "lr")  # any real: 0.1, np.float32(0.1), 1 (not True)
+        if self.lr <= 0:
             raise ValueError(f"lr must be a positive finite number, got {lr!r}")
-        self.lr = float(lr)
 
     def zero_grad(self) -> None:
         """Clear every parameter's gradient (they accumulate otherwise, as in torch)."""
@@ -31,10 +33,15 @@ class _Optimizer:
             p.grad.fill(0)
 
 
-def _non_negative(**values: float) -> None:
+def _non_negative(**values: Any) -> list[float]:
+    """Each value as a float, after checking it is a finite real number >= 0."""
+    out = []
     for name, v in values.items():
-        if v < 0:
+        f = check_real(v, name)
+        if f < 0:
             raise ValueError(f"{name} must be >= 0, got {v!r}")
+        out.append(f)
+    return out
 
 
 class SGD(_Optimizer):
@@ -63,13 +70,14 @@ class SGD(_Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        _non_negative(momentum=momentum, dampening=dampening, weight_decay=weight_decay)
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening")
-        self.momentum = float(momentum)
-        self.dampening = float(dampening)
+        self.momentum, self.dampening, self.weight_decay = _non_negative(
+            momentum=momentum, dampening=dampening, weight_decay=weight_decay
+        )
+        if not isinstance(nesterov, (bool, np.bool_)):
+            raise TypeError(f"nesterov must be True or False, got {type(nesterov).__name__}")
         self.nesterov = bool(nesterov)
-        self.weight_decay = float(weight_decay)
+        if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening")
         self.buffers: list[np.ndarray | None] = [None] * len(self.params)
 
     def step(self) -> None:
@@ -111,14 +119,14 @@ class Adam(_Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        beta1, beta2 = betas
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(f"Adam betas must be a pair (beta1, beta2), got {betas!r}")
+        beta1, beta2 = check_real(betas[0], "Adam beta1"), check_real(betas[1], "Adam beta2")
         for name, b in (("beta1", beta1), ("beta2", beta2)):
             if not 0 <= b < 1:
                 raise ValueError(f"Adam {name} must be in [0, 1), got {b!r}")
-        _non_negative(eps=eps, weight_decay=weight_decay)
-        self.betas = (float(beta1), float(beta2))
-        self.eps = float(eps)
-        self.weight_decay = float(weight_decay)
+        self.betas = (beta1, beta2)
+        self.eps, self.weight_decay = _non_negative(eps=eps, weight_decay=weight_decay)
         self.t = 0
         self.m = [np.zeros_like(p.data) for p in self.params]
         self.v = [np.zeros_like(p.data) for p in self.params]

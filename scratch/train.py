@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import check_float_array
+from ._checks import check_float_array, check_positive_int, check_rng
 from .activations import Sigmoid, Softmax, sigmoid, softmax
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, _Loss
 from .model import Sequential
@@ -48,8 +48,10 @@ def batch_order(
 ) -> list[list[np.ndarray]]:
     """Per-epoch minibatch index arrays: a fresh permutation of ``range(n)`` each epoch,
     cut into batches of ``batch_size`` (the last one may be shorter)."""
-    if n < 1 or batch_size < 1 or epochs < 1:
-        raise ValueError(f"need n, batch_size and epochs >= 1, got {n}, {batch_size}, {epochs}")
+    n = check_positive_int(n, "n")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    epochs = check_positive_int(epochs, "epochs")
+    rng = check_rng(rng)
     order = []
     for _ in range(epochs):
         perm = rng.permutation(n)
@@ -65,7 +67,9 @@ def infer_task(loss_fn: Any) -> str:
         return "binary"
     if isinstance(loss_fn, CrossEntropyLoss):
         return "multiclass"
-    raise ValueError(f"cannot infer the task from {loss_fn!r}; pass task=one of {TASKS}")
+    raise ValueError(
+        f"cannot infer the task from {loss_fn!r}; pass task=, valid: {', '.join(TASKS)}"
+    )
 
 
 def _check_task(task: str) -> str:

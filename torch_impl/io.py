@@ -10,6 +10,7 @@ exporting returns fresh arrays, so mutating one side never changes the other.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import tempfile
@@ -45,9 +46,13 @@ def load_numpy_state_dict(model: nn.Module, state: Mapping[str, np.ndarray]) -> 
     for key, target in expected.items():
         value = state[key]
         if not isinstance(value, np.ndarray):
-            raise TypeError(f"{key!r}: expected a numpy array, got {type(value).__name__}")
+            raise TypeError(
+                f"state dict entry {key!r} must be a float numpy array, got {type(value).__name__}"
+            )
         if not np.issubdtype(value.dtype, np.floating):
-            raise TypeError(f"{key!r}: expected a float array, got dtype {value.dtype}")
+            raise TypeError(
+                f"state dict entry {key!r} has dtype {value.dtype}; expected a float array"
+            )
         if value.shape != tuple(target.shape):
             raise ValueError(f"{key!r}: expected shape {tuple(target.shape)}, got {value.shape}")
         if not np.all(np.isfinite(value)):
@@ -65,8 +70,18 @@ def numpy_state_dict(model: nn.Module) -> dict[str, np.ndarray]:
 def _suffix(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in WEIGHT_SUFFIXES:
-        raise ValueError(f"{str(path)!r}: unknown weights file suffix; expected {WEIGHT_SUFFIXES}")
+        raise ValueError(
+            f"{str(path)!r}: unknown weights file suffix {path.suffix!r}; "
+            f"valid: {', '.join(WEIGHT_SUFFIXES)}"
+        )
     return suffix
+
+
+def _default_file_mode() -> int:
+    """The mode ``open(path, "w")`` would give a new file: ``0o666`` less the umask."""
+    umask = os.umask(0)  # the only way to read the umask is to set it; restore at once
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _as_numpy(key: str, value: np.ndarray | torch.Tensor) -> np.ndarray:
@@ -98,6 +113,8 @@ def save_weights(
     arrays = {key: _as_numpy(key, value) for key, value in state.items()}
 
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    with contextlib.suppress(OSError):  # mkstemp makes it 0600; give it open()'s mode
+        os.chmod(tmp_name, _default_file_mode())  # (best effort: some file systems refuse chmod)
     try:
         with os.fdopen(fd, "wb") as f:
             if suffix == ".npz":
@@ -114,6 +131,26 @@ def save_weights(
         raise
 
 
+def _is_npz(path: Path) -> bool:
+    """A zip archive whose members are all ``.npy`` arrays (what ``np.savez`` writes)."""
+    if not zipfile.is_zipfile(path):
+        return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return all(name.endswith(".npy") for name in archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def _is_torch_file(path: Path) -> bool:
+    """What ``torch.save`` writes: a zip archive (since torch 1.6) or, in the legacy format, a
+    pickle stream (first byte ``0x80``, the pickle PROTO opcode)."""
+    if zipfile.is_zipfile(path):
+        return True
+    with open(path, "rb") as f:
+        return f.read(1) == b"\x80"
+
+
 def load_weights(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     """Read a state dict written by ``save_weights`` (or ``np.savez`` / ``torch.save``).
 
@@ -126,6 +163,11 @@ def load_weights(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
         raise FileNotFoundError(f"weights file not found: {str(path)!r}")
 
     if suffix == ".npz":
+        if not _is_npz(path):
+            raise ValueError(
+                f"{str(path)!r} is not an .npz archive "
+                f"(expected a file written by save_weights / np.savez)"
+            )
         try:
             archive = np.load(path, allow_pickle=False)
             if not isinstance(archive, np.lib.npyio.NpzFile):  # e.g. a single .npy array
@@ -135,10 +177,21 @@ def load_weights(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
         except (ValueError, OSError, zipfile.BadZipFile) as err:
             raise ValueError(f"{str(path)!r} is not an .npz archive of arrays: {err}") from err
 
+    not_torch = (
+        f"{str(path)!r} is not a torch .pt file (expected a file written by save_weights / "
+        f"torch.save)"
+    )
+    if not _is_torch_file(path):
+        raise ValueError(not_torch)
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError) as err:
-        raise ValueError(f"{str(path)!r} is not a readable weights-only .pt file: {err}") from err
+    except pickle.UnpicklingError as err:  # a torch file, but it pickles more than tensors
+        raise ValueError(
+            f"{str(path)!r} holds Python objects other than tensors, which a weights-only load "
+            f"refuses; save a state dict (model.state_dict()), not the model"
+        ) from err
+    except (RuntimeError, EOFError) as err:  # e.g. a zip that torch.save did not write
+        raise ValueError(f"{not_torch}: {err}") from err
     if not isinstance(data, Mapping) or not all(
         isinstance(key, str) and isinstance(value, torch.Tensor) for key, value in data.items()
     ):

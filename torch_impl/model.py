@@ -15,11 +15,13 @@ for comparing CUDA runs against NumPy.
 
 from __future__ import annotations
 
+import numbers
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import pairwise
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -43,17 +45,18 @@ def resolve_dtype(dtype: str | torch.dtype) -> torch.dtype:
     Raises TypeError for a value that is neither a string nor a ``torch.dtype`` and
     ValueError for any other dtype (half precision is out of scope for parity).
     """
+    valid = ", ".join(DTYPES)
     if isinstance(dtype, torch.dtype):
         if dtype in DTYPES.values():
             return dtype
-        raise ValueError(f"unsupported dtype {dtype}; expected one of {sorted(DTYPES)}")
+        raise ValueError(f"unsupported dtype {dtype}; valid: {valid}")
     if isinstance(dtype, str):
         if dtype in DTYPES:
             return DTYPES[dtype]
-        raise ValueError(f"unsupported dtype {dtype!r}; expected one of {sorted(DTYPES)}")
+        raise ValueError(f"unsupported dtype {dtype!r}; valid: {valid}")
     raise TypeError(
         f"dtype must be a string or torch.dtype, got {type(dtype).__name__} {dtype!r}; "
-        f"expected one of {sorted(DTYPES)}"
+        f"valid: {valid}"
     )
 
 
@@ -63,14 +66,14 @@ def resolve_device(device: str | torch.device) -> torch.device:
     Asking for CUDA where none is available is an error, never a silent fall-back to CPU:
     a parity run must say which device it measured.
     """
-    valid = "'cpu', 'cuda', 'cuda:N' or 'auto'"
+    valid = "'cpu', 'cuda', 'cuda:N', 'auto'"
     if isinstance(device, str):
         if device == "auto":
             return torch.device("cuda" if torch.cuda.is_available() else "cpu")
         try:
             resolved = torch.device(device)
         except RuntimeError:
-            raise ValueError(f"unknown device {device!r}; expected {valid}") from None
+            raise ValueError(f"unknown device {device!r}; valid: {valid}") from None
     elif isinstance(device, torch.device):
         resolved = device
     else:
@@ -79,12 +82,11 @@ def resolve_device(device: str | torch.device) -> torch.device:
     if resolved.type == "cpu":
         return torch.device("cpu")
     if resolved.type != "cuda":
-        raise ValueError(f"unsupported device {str(device)!r}; expected {valid}")
+        raise ValueError(f"unsupported device {str(device)!r}; valid: {valid}")
     if not torch.cuda.is_available():
         raise ValueError(
-            f"CUDA was requested but no CUDA device is available "
-            f"(device={str(device)!r}, torch.cuda.is_available() is False); "
-            f"use device='cpu' or 'auto'"
+            "CUDA was requested but no CUDA device is available "
+            "(torch.cuda.is_available() is False); use the CPU ('cpu') or 'auto'"
         )
     count = torch.cuda.device_count()
     if resolved.index is not None and resolved.index >= count:
@@ -96,14 +98,15 @@ def resolve_device(device: str | torch.device) -> torch.device:
 
 def _activation(name: str) -> nn.Module:
     if name not in _ACTIVATION_MODULES:
-        raise ValueError(f"unknown activation {name!r}; expected one of {ACTIVATIONS}")
+        raise ValueError(f"unknown activation {name!r}; valid: {', '.join(ACTIVATIONS)}")
     return _ACTIVATION_MODULES[name]()
 
 
 def _check_size(what: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    """A layer width: a Python or NumPy integer >= 1 (not a bool), returned as ``int``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{what} must be a positive int, got {value!r}")
-    return value
+    return int(value)
 
 
 def build_model(
@@ -134,11 +137,14 @@ def build_model(
     Parameters get torch's default init; ``parity`` overwrites them with a shared state dict
     via ``torch_impl.io.load_numpy_state_dict``.
     """
-    _check_size("in_features", in_features)
-    _check_size("out_features", out_features)
-    hidden = tuple(hidden)
-    for i, width in enumerate(hidden):
-        _check_size(f"hidden[{i}]", width)
+    in_features = _check_size("in_features", in_features)
+    out_features = _check_size("out_features", out_features)
+    if isinstance(hidden, (str, bytes, numbers.Number)) or not isinstance(hidden, Iterable):
+        raise TypeError(
+            f"hidden must be a sequence of layer widths, e.g. (8,) or [], "
+            f"got {type(hidden).__name__} {hidden!r}"
+        )
+    hidden = tuple(_check_size(f"hidden[{i}]", width) for i, width in enumerate(hidden))
     if isinstance(activation, str):
         activations = [activation] * len(hidden)
     else:
@@ -150,7 +156,8 @@ def build_model(
             )
     if output_activation not in OUTPUT_ACTIVATIONS:
         raise ValueError(
-            f"unknown output_activation {output_activation!r}; expected one of {OUTPUT_ACTIVATIONS}"
+            f"unknown output_activation {output_activation!r}; "
+            f"valid: {', '.join(map(str, OUTPUT_ACTIVATIONS))}"
         )
     if isinstance(activation, str):
         _activation(activation)  # validate the name even when there are no hidden layers

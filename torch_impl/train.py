@@ -50,9 +50,24 @@ def _param(model: nn.Module) -> torch.Tensor:
         raise ValueError("model has no parameters") from None
 
 
+def _dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).removeprefix("torch.")
+
+
+def _check_same_dtype(name: str, tensor: torch.Tensor, like: torch.Tensor) -> None:
+    """No silent casts: float data must already have the model's dtype, as ``nn.Linear``
+    itself insists (scratch refuses the same way)."""
+    if tensor.dtype != like.dtype:
+        got, want = _dtype_name(tensor.dtype), _dtype_name(like.dtype)
+        raise TypeError(
+            f"{name} has dtype {got} but the model's parameters are {want}; convert with "
+            f".astype(np.{want}) or .to(torch.{want}) (no silent casts)"
+        )
+
+
 def _features(name: str, X: ArrayLike, like: torch.Tensor) -> torch.Tensor:
-    """Check ``X`` is a finite 2-D float array ``(N, in_features)``; copy it to ``like``'s
-    dtype and device (a copy, so nothing here can write into the caller's array)."""
+    """Check ``X`` is a finite 2-D float array ``(N, in_features)`` of ``like``'s dtype; copy
+    it to ``like``'s device (a copy, so nothing here can write into the caller's array)."""
     if isinstance(X, torch.Tensor):
         tensor = X.detach()
     elif isinstance(X, np.ndarray):
@@ -61,6 +76,7 @@ def _features(name: str, X: ArrayLike, like: torch.Tensor) -> torch.Tensor:
         raise TypeError(f"{name} must be a numpy array or torch tensor, got {type(X).__name__}")
     if not tensor.is_floating_point():
         raise TypeError(f"{name} must be a float array, got dtype {X.dtype}")
+    _check_same_dtype(name, tensor, like)
     if tensor.ndim != 2:
         raise ValueError(f"{name} must be 2-D (N, in_features), got shape {tuple(X.shape)}")
     if not torch.isfinite(tensor).all():
@@ -69,7 +85,7 @@ def _features(name: str, X: ArrayLike, like: torch.Tensor) -> torch.Tensor:
 
 
 def _targets(name: str, y: ArrayLike, n: int, like: torch.Tensor) -> torch.Tensor:
-    """Float targets -> ``like``'s dtype; integer class indices -> int64. Copies."""
+    """Float targets (of ``like``'s dtype, no casts); integer class indices -> int64. Copies."""
     if isinstance(y, torch.Tensor):
         tensor = y.detach()
     elif isinstance(y, np.ndarray):
@@ -80,6 +96,7 @@ def _targets(name: str, y: ArrayLike, n: int, like: torch.Tensor) -> torch.Tenso
         rows = len(tensor) if tensor.ndim else 0
         raise ValueError(f"{name} has {rows} rows but X has {n}; they must match")
     if tensor.is_floating_point():
+        _check_same_dtype(name, tensor, like)
         if not torch.isfinite(tensor).all():
             raise ValueError(f"{name} contains NaN or inf")
         return tensor.to(device=like.device, dtype=like.dtype, copy=True)
@@ -90,16 +107,23 @@ def _targets(name: str, y: ArrayLike, n: int, like: torch.Tensor) -> torch.Tenso
 
 def _infer_task(loss_fn: nn.Module, task: str | None) -> str:
     if task is not None:
-        if task not in TASKS:
-            raise ValueError(f"unknown task {task!r}; expected one of {TASKS}")
-        return task
+        return _check_task(task)
     if isinstance(loss_fn, nn.MSELoss):
         return "regression"
     if isinstance(loss_fn, (nn.BCELoss, nn.BCEWithLogitsLoss)):
         return "binary"
     if isinstance(loss_fn, nn.CrossEntropyLoss):
         return "multiclass"
-    raise ValueError(f"cannot infer the task from {type(loss_fn).__name__}; pass task= {TASKS}")
+    raise ValueError(
+        f"cannot infer the task from {type(loss_fn).__name__}; pass task=, "
+        f"valid: {', '.join(TASKS)}"
+    )
+
+
+def _check_task(task: str) -> str:
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; valid: {', '.join(TASKS)}")
+    return task
 
 
 def _check_batches(batches: Sequence[Sequence[np.ndarray]], n: int) -> list[list[list[int]]]:
@@ -186,7 +210,9 @@ def fit(
     """Train ``model`` with mini-batch gradient descent; return the ``History``.
 
     Args:
-        model: the network, e.g. from ``build_model``; its dtype and device decide the data's.
+        model: the network, e.g. from ``build_model``. Float data must already have its
+            dtype (TypeError otherwise: no silent casts, as in scratch and ``nn.Linear``);
+            data is moved to its device.
         loss_fn: e.g. ``nn.MSELoss()``, ``nn.BCEWithLogitsLoss()``, ``nn.CrossEntropyLoss()``.
         optimizer: a ``torch.optim`` optimizer over ``model.parameters()``.
         X: (N, in_features) floats. y: (N, out) floats for MSE / BCE, (N,) int class
@@ -230,9 +256,11 @@ def fit(
     else:
         if batch_size is None or epochs is None or seed is None:
             raise ValueError("without batches, batch_size, epochs and seed are all required")
-        _check_count("batch_size", batch_size)
-        _check_count("epochs", epochs)
-        generator = torch.Generator().manual_seed(seed)
+        batch_size = _check_count("batch_size", batch_size)
+        epochs = _check_count("epochs", epochs)
+        if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
+        generator = torch.Generator().manual_seed(int(seed))
         loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=generator)
         loaders = [loader] * epochs  # each pass over the loader draws a fresh permutation
         total = epochs * len(loader)
@@ -273,9 +301,11 @@ def fit(
     return history
 
 
-def _check_count(name: str, value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+def _check_count(name: str, value: int) -> int:
+    """A count such as ``epochs``: a Python or NumPy integer >= 1 (not a bool), as ``int``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
 
 
 def _forward_eval(model: nn.Module, X: ArrayLike) -> torch.Tensor:
@@ -307,20 +337,17 @@ def predict_proba(model: nn.Module, X: ArrayLike, task: str | None = None) -> np
     ``Sigmoid`` or one output means binary, a final ``Softmax`` or C > 1 outputs multiclass.
     Regression has no probabilities (ValueError).
     """
+    if task is not None:
+        _check_task(task)
     out = _forward_eval(model, X)
-    if task is None:
-        task = _infer_head(model, out)
-    elif task not in TASKS:
-        raise ValueError(f"unknown task {task!r}; expected one of {TASKS}")
+    task = _infer_head(model, out) if task is None else task
     return _probabilities(model, out, task).cpu().numpy()
 
 
 def predict(model: nn.Module, X: ArrayLike, task: str) -> np.ndarray:
     """Predictions: regression -> raw outputs (N, out); binary -> (N,) int64 labels from
     P(class 1) > 0.5; multiclass -> (N,) int64 argmax labels."""
-    if task not in TASKS:
-        raise ValueError(f"unknown task {task!r}; expected one of {TASKS}")
-    if task == "regression":
+    if _check_task(task) == "regression":
         return _forward_eval(model, X).cpu().numpy()
     proba = torch.from_numpy(predict_proba(model, X, task))
     labels = (proba[:, 0] > 0.5).long() if task == "binary" else proba.argmax(dim=1)
