@@ -2,7 +2,7 @@
 
 A command that writes several files (``nn-parity report``: ``REPORT.md`` and ``figures/``;
 ``nn-parity train``: weights, description, history, plot) writes them into a fresh
-``DEST.tmp-XXXX`` directory next to ``DEST`` (the same filesystem, so renames are atomic)
+``DEST.tmp-<random>`` directory next to ``DEST`` (the same filesystem, so renames are atomic)
 and only when everything succeeded publishes them with renames. An error or an interrupt
 before that point removes the staging directory and leaves ``DEST`` exactly as it was: the
 previous output intact, never a half-written one.
@@ -20,7 +20,7 @@ from pathlib import Path
 
 @contextmanager
 def staging_dir(dest: Path) -> Iterator[Path]:
-    """A fresh empty directory ``DEST.tmp-XXXX`` beside ``dest``; removed on exit, always."""
+    """A fresh empty directory ``DEST.tmp-<random>`` beside ``dest``; removed on exit, always."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     staged = Path(tempfile.mkdtemp(prefix=f"{dest.name}.tmp-", dir=dest.parent))

@@ -8,6 +8,7 @@ has the input's shape and dtype.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ from .activations import log_softmax, sigmoid, softmax
 REDUCTIONS = ("mean", "sum")
 
 
-class _Loss:
+class _Loss(ABC):
     """Shared plumbing: reduction, call syntax, the ``backward`` guard."""
 
     def __init__(self, reduction: str = "mean") -> None:
@@ -30,11 +31,13 @@ class _Loss:
     def __call__(self, input: np.ndarray, target: np.ndarray) -> float:
         return self.forward(input, target)
 
+    @abstractmethod
     def forward(self, input: np.ndarray, target: np.ndarray) -> float:
-        raise NotImplementedError(f"{type(self).__name__} must define forward")
+        """The reduced loss, caching what ``backward`` needs."""
 
+    @abstractmethod
     def backward(self) -> np.ndarray:
-        raise NotImplementedError(f"{type(self).__name__} must define backward")
+        """``dL/dinput`` for the last ``forward``."""
 
     def _reduce(self, per_element: np.ndarray) -> float:
         total = per_element.sum()

@@ -8,6 +8,7 @@ torch does), ``zero_grad`` clears it. Modules are called like torch modules: ``m
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 
 import numpy as np
@@ -36,18 +37,20 @@ class Parameter:
         return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
 
 
-class Module:
+class Module(ABC):
     """Base of every layer and activation: parameters, ``zero_grad`` and call syntax.
 
     Subclasses implement ``forward(x) -> y`` (caching on ``self`` what backward needs) and
     ``backward(dy) -> dx`` (accumulating parameter gradients into ``.grad``).
     """
 
+    @abstractmethod
     def forward(self, x: np.ndarray) -> np.ndarray:
-        raise NotImplementedError(f"{type(self).__name__} must define forward")
+        """``y = f(x)``, caching on ``self`` what ``backward`` needs."""
 
+    @abstractmethod
     def backward(self, dy: np.ndarray) -> np.ndarray:
-        raise NotImplementedError(f"{type(self).__name__} must define backward")
+        """``dx = dL/dx`` from ``dy = dL/dy``, accumulating parameter gradients."""
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return self.forward(x)
