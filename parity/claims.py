@@ -34,11 +34,11 @@ import torch_impl
 from .data import Dataset, load_dataset
 from .runner import (
     TORCH_LOSSES,
-    ParityResult,
     build_networks,
     make_optimizers,
     run,
     targets,
+    trained_models,
 )
 from .spec import RunSpec
 from .style import DIFF, DPI, SCRATCH, SIDES, TORCH, use_agg
@@ -99,19 +99,6 @@ def sides_agree(numbers: Numbers, atol: float = 1e-12) -> float:
         if diff > atol:
             worst = max(worst, diff / max(abs(s), abs(t)))
     return worst
-
-
-def _trained_models(result: ParityResult) -> tuple[scratch.Sequential, nn.Sequential]:
-    """Both networks of a finished run, each rebuilt with its own side's final weights."""
-    spec = result.spec
-    n_in = next(iter(result.scratch.final_state.values())).shape[1]
-    n_out = result.scratch.test_outputs.shape[1]
-    args = (n_in, spec.hidden, n_out, spec.activations, spec.output_activation)
-    s_model = scratch.build_model(*args, dtype=spec.dtype, rng=np.random.default_rng(0))
-    s_model.load_state_dict(result.scratch.final_state)
-    t_model = torch_impl.build_model(*args, dtype=spec.dtype)
-    torch_impl.load_numpy_state_dict(t_model, result.torch.final_state)
-    return s_model, t_model
 
 
 def _torch_out(model: nn.Module, X: np.ndarray) -> np.ndarray:
@@ -245,7 +232,7 @@ def _linear_collapse(seed: int, quick: bool) -> _Experiment:
                 numbers[f"{ds}.{name}.test_acc.{side}"] = float(res.test_metric)
         data = load_dataset(ds, seed=seed, n_samples=results["linear"].spec.n_samples)
         X = np.concatenate([data.X_train, data.X_test])
-        s_deep, t_deep = _trained_models(results["identity"])
+        s_deep, t_deep = trained_models(results["identity"])
         s_one, t_one = collapse_linear(s_deep), collapse_linear_torch(t_deep)
         with torch.no_grad():
             t_diff = (t_deep(torch.as_tensor(X)) - t_one(torch.as_tensor(X))).abs().max()
@@ -315,7 +302,7 @@ def _figure_linear_collapse(exp: _Experiment, path: Path) -> None:
         for col, name in enumerate(("identity", "tanh")):
             ax = axes[row, col]
             ax.scatter(X[:, 0], X[:, 1], c=y, cmap="Greys", edgecolors="k", s=12, linewidths=0.3)
-            s_model, t_model = _trained_models(exp.curves[ds]["results"][name])
+            s_model, t_model = trained_models(exp.curves[ds]["results"][name])
             for side, logits in (("scratch", s_model(grid)), ("torch", _torch_out(t_model, grid))):
                 style = SIDES[side]
                 ax.contour(
@@ -462,9 +449,9 @@ _INIT_LABEL = {"xavier_uniform": "Xavier, torch's gain", "default": "torch defau
 _ACT_MARKERS = {"sigmoid": "o", "tanh": "s", "relu": "^", "leaky_relu": "v"}
 
 
-def _figure_vanishing(exp: _Experiment, path: Path, quick: bool) -> None:
+def _figure_vanishing(exp: _Experiment, path: Path) -> None:
     plt = use_agg()
-    depths = _depths(quick)
+    depths = sorted({depth for _, _, depth in exp.curves})  # _depths(quick) of the experiment
     fig, axes = plt.subplots(2, 2, figsize=(11, 8.5), sharey="row")
     for col, init in enumerate(VANISH_INITS):
         for act in VANISH_ACTIVATIONS:
@@ -983,7 +970,7 @@ def _output_heads(seed: int, quick: bool) -> _Experiment:
             _both(numbers, f"{ds}.output_max", [o.max() for o in out])
         else:
             numbers[f"{ds}.baseline"] = float(np.bincount(data.y_test).max() / len(data.y_test))
-            s_model, t_model = _trained_models(r)
+            s_model, t_model = trained_models(r)
             proba = (
                 scratch.predict_proba(s_model, data.X_test, spec.task),
                 torch_impl.predict_proba(t_model, data.X_test, spec.task),
@@ -1243,7 +1230,8 @@ class _Claim:
     run: Callable[[int, bool], _Experiment]
     checks: Callable[[Numbers], list[_Check]]
     table: Callable[[Numbers], str]
-    figures: tuple[tuple[str, str], ...]  # (file stem, alt text)
+    draw: Callable[[_Experiment, Path], None]  # writes the claim's figure to the given path
+    figure: tuple[str, str]  # (file stem, alt text)
 
 
 CLAIMS: tuple[_Claim, ...] = (
@@ -1264,7 +1252,8 @@ CLAIMS: tuple[_Claim, ...] = (
         _linear_collapse,
         _check_linear_collapse,
         _table_linear_collapse,
-        (("claim1_linear_collapse", "decision boundaries of identity and tanh networks"),),
+        _figure_linear_collapse,
+        ("claim1_linear_collapse", "decision boundaries of identity and tanh networks"),
     ),
     _Claim(
         "vanishing_gradients",
@@ -1283,7 +1272,8 @@ CLAIMS: tuple[_Claim, ...] = (
         _vanishing_gradients,
         _check_vanishing_gradients,
         _table_vanishing,
-        (("claim2_vanishing_gradients", "gradient norms per layer and by depth"),),
+        _figure_vanishing,
+        ("claim2_vanishing_gradients", "gradient norms per layer and by depth"),
     ),
     _Claim(
         "tanh_vs_sigmoid",
@@ -1299,7 +1289,8 @@ CLAIMS: tuple[_Claim, ...] = (
         _tanh_vs_sigmoid,
         _check_tanh_vs_sigmoid,
         _table_tanh_vs_sigmoid,
-        (("claim3_tanh_vs_sigmoid", "loss curves of sigmoid and tanh networks"),),
+        _figure_tanh_vs_sigmoid,
+        ("claim3_tanh_vs_sigmoid", "loss curves of sigmoid and tanh networks"),
     ),
     _Claim(
         "dying_relu",
@@ -1317,7 +1308,8 @@ CLAIMS: tuple[_Claim, ...] = (
         _dying_relu,
         _check_dying_relu,
         _table_dying_relu,
-        (("claim4_dying_relu", "fraction of dead units over training"),),
+        _figure_dying_relu,
+        ("claim4_dying_relu", "fraction of dead units over training"),
     ),
     _Claim(
         "softmax",
@@ -1331,7 +1323,8 @@ CLAIMS: tuple[_Claim, ...] = (
         _softmax_distribution,
         _check_softmax,
         _table_softmax,
-        (("claim5_softmax", "softmax probabilities and shift invariance"),),
+        _figure_softmax,
+        ("claim5_softmax", "softmax probabilities and shift invariance"),
     ),
     _Claim(
         "output_heads",
@@ -1347,7 +1340,8 @@ CLAIMS: tuple[_Claim, ...] = (
         _output_heads,
         _check_output_heads,
         _table_output_heads,
-        (("claim6_output_heads", "training curves and head outputs per task"),),
+        _figure_output_heads,
+        ("claim6_output_heads", "training curves and head outputs per task"),
     ),
 )
 
@@ -1372,31 +1366,15 @@ def _markdown(claim: _Claim, n: Numbers, checks: list[_Check], passed: bool) -> 
     verdict = "\n".join(
         f"- {'✅' if c.held else '❌'} {c.statement}: measured {c.measured}" for c in checks
     )
-    figures = "\n\n".join(f"![{alt}](figures/{stem}.png)" for stem, alt in claim.figures)
+    stem, alt = claim.figure
     return (
         f"**Claim.** {claim.claim}\n\n"
         f"**How it is measured.** {claim.method}\n\n"
         f"{claim.table(n)}\n\n"
         f"**Verdict: {'the claim holds' if passed else 'the claim does NOT hold'}.**\n\n"
         f"{verdict}\n\n"
-        f"{figures}\n"
+        f"![{alt}](figures/{stem}.png)\n"
     )
-
-
-def _draw(claim: _Claim, exp: _Experiment, figures_dir: Path, quick: bool) -> None:
-    paths = [figures_dir / f"{stem}.png" for stem, _ in claim.figures]
-    if claim.key == "linear_collapse":
-        _figure_linear_collapse(exp, paths[0])
-    elif claim.key == "vanishing_gradients":
-        _figure_vanishing(exp, paths[0], quick)
-    elif claim.key == "tanh_vs_sigmoid":
-        _figure_tanh_vs_sigmoid(exp, paths[0])
-    elif claim.key == "dying_relu":
-        _figure_dying_relu(exp, paths[0])
-    elif claim.key == "softmax":
-        _figure_softmax(exp, paths[0])
-    else:
-        _figure_output_heads(exp, paths[0])
 
 
 def run_claims(
@@ -1422,7 +1400,7 @@ def run_claims(
             exp = claim.run(seed, quick)
             checks = [*claim.checks(exp.numbers), _agreement(exp.numbers)]
             passed = all(c.held for c in checks)
-            _draw(claim, exp, figures_dir, quick)
+            claim.draw(exp, figures_dir / f"{claim.figure[0]}.png")
             markdown = _markdown(claim, exp.numbers, checks, passed)
             sections.append(ClaimSection(claim.key, claim.title, markdown, passed, exp.numbers))
             if progress is not None:

@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 import numpy as np
 
 from .data import DATASETS
-from .spec import HEADS, INITS, OPTIMIZERS, RunSpec
+from .spec import DATASET_FOR_TASK, HEADS, INITS, OPTIMIZERS, RunSpec
 from .threads import limit_threads
 
 if TYPE_CHECKING:
@@ -58,9 +58,6 @@ PROG = "nn-parity"
 MODEL_FORMAT = "nn-parity-model"
 MODEL_VERSION = 1
 BUILTIN_TARGET = "y"  # the target column's name for a built-in dataset (features as in DATASETS)
-# RunSpec validates its dataset against the registry; a user's file is described by the
-# registered dataset of its task (only the task is read from it, the arrays are passed in).
-_STAND_IN = {"regression": "sine", "binary": "moons", "multiclass": "blobs"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -191,7 +188,9 @@ def load_training_data(args: argparse.Namespace, dtype: str) -> tuple[Dataset, s
 
 def train_spec(args: argparse.Namespace, task: str | None = None) -> RunSpec:
     """The ``RunSpec`` of a ``train`` command (validates every network/training option)."""
-    dataset = args.dataset if args.dataset is not None else _STAND_IN[task or "binary"]
+    # RunSpec validates its dataset against the registry; a user's file is described by the
+    # registered dataset of its task (only the task is read from it, the arrays are passed in)
+    dataset = args.dataset if args.dataset is not None else DATASET_FOR_TASK[task or "binary"]
     return RunSpec(
         dataset=dataset,
         hidden=parse_hidden(args.hidden),

@@ -21,7 +21,7 @@ import torch_impl
 
 from .compare import Comparison, compare, compare_dicts, to_numpy
 from .runner import TORCH_LOSSES, ParityResult, build_networks, run, targets
-from .spec import HEADS, RunSpec
+from .spec import DATASET_FOR_TASK, HEADS, RunSpec
 from .tolerances import tolerance
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "identity", "mixed")
@@ -30,7 +30,6 @@ MIXED = ("leaky_relu", "tanh", "sigmoid")  # a different activation per hidden l
 # three layers with a width-1 bottleneck
 DEPTHS: dict[str, tuple[int, ...]] = {"nohidden": (), "shallow": (64,), "deep": (8, 1, 8)}
 GRID_HEADS = tuple(HEADS)  # regression, binary, binary_bce, multiclass, softmax_mse
-DATASET_FOR_TASK = {"regression": "sine", "binary": "moons", "multiclass": "blobs"}
 DTYPES = ("float64", "float32")
 
 N_SAMPLES = 128  # per synthetic dataset: 96 train rows, 32 test rows
@@ -171,6 +170,10 @@ def check_initial(cell: Cell, n_rows: int = 8) -> dict[str, list[Comparison]]:
     return out
 
 
+# a run's comparison group -> the tolerance kind it is tabulated under (default: "weights")
+_RUN_KINDS = {"loss_curve": "curve", "test_outputs": "outputs", "grad_first_step": "gradient"}
+
+
 def check_cell(cell: Cell, min_steps: int = MIN_STEPS) -> CellResult:
     """All of a cell's checks: ``check_initial`` plus a lock-step run of ``min_steps``+ steps
     whose comparisons land under ``curve`` (per-step loss), ``weights`` (final weights and
@@ -178,6 +181,6 @@ def check_cell(cell: Cell, min_steps: int = MIN_STEPS) -> CellResult:
     result = CellResult(cell, check_initial(cell))
     result.run = run(cell.spec(min_steps))
     for c in result.run.comparisons:
-        kind = {"loss_curve": "curve", "test_outputs": "outputs", "grad_first_step": "gradient"}
-        result.comparisons.setdefault(kind.get(c.name.split("[")[0], "weights"), []).append(c)
+        kind = _RUN_KINDS.get(c.name.split("[")[0], "weights")
+        result.comparisons.setdefault(kind, []).append(c)
     return result

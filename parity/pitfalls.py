@@ -39,6 +39,11 @@ def _max_abs(a: np.ndarray | torch.Tensor, b: np.ndarray | torch.Tensor) -> floa
     return float(np.abs(a64 - b64).max())
 
 
+def _rel_diff(a: np.ndarray, ref: np.ndarray) -> float:
+    """``max |a - ref| / max |ref|``, in float64."""
+    return _max_abs(a, ref) / float(np.abs(ref).max())
+
+
 def _grad(t: torch.Tensor) -> torch.Tensor:
     """``t.grad``, which must have been filled by a backward pass."""
     assert t.grad is not None, "no backward pass reached this tensor"
@@ -302,18 +307,12 @@ def float64_vs_float32(seed: int = 0) -> Numbers:
         }
         for i, side in enumerate(("scratch", "torch")):
             ref = forward["float64"][i]
-            out[f"forward_rel_diff.{side}"] = _max_abs(forward["float32"][i], ref) / float(
-                np.abs(ref).max()
-            )
+            out[f"forward_rel_diff.{side}"] = _rel_diff(forward["float32"][i], ref)
             w32 = getattr(runs["float32"], side).final_state
             w64 = getattr(runs["float64"], side).final_state
-            out[f"trained_rel_diff.{side}"] = max(
-                _max_abs(w32[k], w64[k]) / float(np.abs(w64[k]).max()) for k in w64
-            )
+            out[f"trained_rel_diff.{side}"] = max(_rel_diff(w32[k], w64[k]) for k in w64)
         s32, t32 = runs["float32"].scratch.final_state, runs["float32"].torch.final_state
-        out["f32_scratch_vs_torch_rel_diff"] = max(
-            _max_abs(s32[k], t32[k]) / float(np.abs(t32[k]).max()) for k in t32
-        )
+        out["f32_scratch_vs_torch_rel_diff"] = max(_rel_diff(s32[k], t32[k]) for k in t32)
     return out
 
 

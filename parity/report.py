@@ -36,9 +36,9 @@ from typing import TYPE_CHECKING, Any, TextIO
 import numpy as np
 
 from .atomic import publish, staging_dir
-from .data import load_dataset
+from .data import TASKS, load_dataset
 from .progress import Progress
-from .spec import RunSpec
+from .spec import DEFAULT_HEAD, HEADS, RunSpec
 from .style import DIFF, DPI, SCRATCH, TORCH, use_agg
 from .tolerances import tolerance
 
@@ -86,8 +86,6 @@ KIND_LABELS = {
     "outputs": "test-set outputs after training",
 }
 TABLE_KINDS = ("forward", "gradient", "finite_difference", "curve", "weights", "outputs")
-TASK_ORDER = ("regression", "binary", "multiclass")
-DEFAULT_HEADS = {"regression": "regression", "binary": "binary", "multiclass": "multiclass"}
 # class colours for decision boundaries: Set2 without blue and orange, which mean scratch/torch
 CLASS_COLOURS = ("#66c2a5", "#e78ac3", "#a6d854", "#ffd92f")
 
@@ -151,14 +149,10 @@ def _worst_by_kind(results: Sequence[CellResult]) -> list[tuple[str, str, CellRe
     dtypes = sorted({r.cell.dtype for r in results}, reverse=True)  # float64 first
     for dtype in dtypes:
         for kind in TABLE_KINDS:
-            best: tuple[CellResult, Any] | None = None
-            for r in results:
-                c = r.worst(kind)
-                if r.cell.dtype == dtype and c is not None:
-                    if best is None or c.scaled > best[1].scaled:
-                        best = (r, c)
-            if best is not None:
-                rows.append((dtype, kind, *best))
+            worst = [(r, r.worst(kind)) for r in results if r.cell.dtype == dtype]
+            found = [(r, c) for r, c in worst if c is not None]
+            if found:  # max keeps the first of equal errors, in the grid's order
+                rows.append((dtype, kind, *max(found, key=lambda rc: rc[1].scaled)))
     return rows
 
 
@@ -271,15 +265,13 @@ def _log_ticks(axis: Any) -> None:
 def _pick_curve_cells(results: Sequence[CellResult]) -> dict[str, dict[tuple[str, str], Any]]:
     """activation -> {(task, dtype): the cell result to draw}: the task's default head and the
     shallowest depth with hidden layers when present."""
-    from .spec import HEADS
-
     depth_rank = {"shallow": 0, "deep": 1, "nohidden": 2}
     picked: dict[str, dict[tuple[str, str], Any]] = {}
     for r in results:
         cell = r.cell
         task = HEADS[cell.head][0]
         key = (task, cell.dtype)
-        rank = (cell.head != DEFAULT_HEADS[task], depth_rank[cell.depth])
+        rank = (cell.head != DEFAULT_HEAD[task], depth_rank[cell.depth])
         current = picked.setdefault(cell.activation, {}).get(key)
         if current is None or rank < current[0]:
             picked[cell.activation][key] = (rank, r)
@@ -302,7 +294,7 @@ def plot_curves(results: Sequence[CellResult], figures: Path) -> list[tuple[str,
     plt = use_agg()
     written = []
     for activation, chosen in _pick_curve_cells(results).items():
-        tasks = [t for t in TASK_ORDER if any(k[0] == t for k in chosen)]
+        tasks = [t for t in TASKS if any(k[0] == t for k in chosen)]
         dtypes = [d for d in ("float64", "float32") if any(k[1] == d for k in chosen)]
         ncols, nrows = len(tasks), 2 * len(dtypes)
         fig, axes = plt.subplots(
@@ -560,20 +552,6 @@ def run_datasets(specs: Sequence[RunSpec], stream: TextIO | None = sys.stderr) -
     return runs
 
 
-def _trained_models(run: ParityResult) -> tuple[Any, Any]:
-    """Both sides' trained networks, rebuilt from the final state dicts of ``run``."""
-    import scratch
-    import torch_impl
-
-    spec, data = run.spec, load_dataset(run.spec.dataset, seed=run.spec.seed, dtype=run.spec.dtype)
-    args = (data.n_features, spec.hidden, data.n_outputs, spec.activations, spec.output_activation)
-    s_model = scratch.build_model(*args, dtype=spec.dtype, rng=np.random.default_rng(0))
-    s_model.load_state_dict(run.scratch.final_state)
-    t_model = torch_impl.build_model(*args, dtype=spec.dtype, device=spec.device)
-    torch_impl.load_numpy_state_dict(t_model, run.torch.final_state)
-    return s_model, t_model
-
-
 def plot_boundary(run: ParityResult, figures: Path) -> tuple[str, float, int]:
     """Decision regions of both trained sides on a 2-D dataset, and where they differ.
 
@@ -583,12 +561,14 @@ def plot_boundary(run: ParityResult, figures: Path) -> tuple[str, float, int]:
     import scratch
     import torch_impl
 
+    from .runner import trained_models
+
     plt = use_agg()
     from matplotlib.colors import ListedColormap
 
     spec = run.spec
     data = load_dataset(spec.dataset, seed=spec.seed, dtype=spec.dtype)
-    s_model, t_model = _trained_models(run)
+    s_model, t_model = trained_models(run)
     X = np.vstack([data.X_train, data.X_test])
     lo, hi = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
     g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], MESH), np.linspace(lo[1], hi[1], MESH))
@@ -629,8 +609,6 @@ def plot_boundary(run: ParityResult, figures: Path) -> tuple[str, float, int]:
             linewidths=0.4,
         )
         ax.set_title(f"{style['label']}: {metric.format(res.test_metric)}", color=style["color"])
-        ax.set_xlabel(f"{data.feature_names[0]} (standardised)")
-        ax.set_ylabel(f"{data.feature_names[1]} (standardised)")
     im = axes[2].imshow(
         np.log10(np.maximum(dp, CURVE_FLOOR)).reshape(g0.shape), cmap="viridis", **image
     )
@@ -640,8 +618,9 @@ def plot_boundary(run: ParityResult, figures: Path) -> tuple[str, float, int]:
         f"max |ΔP| {_fmt(float(dp.max()))}; class differs at {n_diff}/{len(dp)} points",
         fontsize=10,
     )
-    axes[2].set_xlabel(f"{data.feature_names[0]} (standardised)")
-    axes[2].set_ylabel(f"{data.feature_names[1]} (standardised)")
+    for ax in axes:
+        ax.set_xlabel(f"{data.feature_names[0]} (standardised)")
+        ax.set_ylabel(f"{data.feature_names[1]} (standardised)")
     fig.suptitle(
         f"{spec.dataset}: decision regions after training {spec.label()} "
         f"({len(run.scratch.losses)} steps) on each side; dots are the training points"

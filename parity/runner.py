@@ -163,6 +163,20 @@ class ParityResult:
         return "\n".join(lines)
 
 
+def trained_models(result: ParityResult) -> tuple[scratch.Sequential, nn.Sequential]:
+    """Both networks of a finished run, each rebuilt with its own side's final weights (the
+    torch one on the spec's device)."""
+    spec = result.spec
+    n_in = next(iter(result.scratch.final_state.values())).shape[1]
+    n_out = result.scratch.test_outputs.shape[1]
+    args = (n_in, spec.hidden, n_out, spec.activations, spec.output_activation)
+    s_model = scratch.build_model(*args, dtype=spec.dtype, rng=np.random.default_rng(0))
+    s_model.load_state_dict(result.scratch.final_state)
+    t_model = torch_impl.build_model(*args, dtype=spec.dtype, device=spec.device)
+    torch_impl.load_numpy_state_dict(t_model, result.torch.final_state)
+    return s_model, t_model
+
+
 def test_metric(task: str, outputs: np.ndarray, pred: np.ndarray | None, data: Dataset) -> float:
     """Test MSE (regression, standardised units) or test accuracy (classification)."""
     if task == "regression":
@@ -217,8 +231,10 @@ def train_side(
     def on_backward(step: int, m: Any) -> None:
         if step in (0, last):
             named = {n: to_numpy(p.grad).copy() for n, p in m.named_parameters()}
-            grads.update({"first": named} if step == 0 else {})
-            grads.update({"last": named} if step == last else {})
+            if step == 0:
+                grads["first"] = named
+            if step == last:
+                grads["last"] = named
 
     val: dict[str, Any] = {}
     if validation:

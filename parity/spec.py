@@ -32,6 +32,8 @@ HEADS: dict[str, tuple[str, str | None, str]] = {
     "softmax_mse": ("multiclass", "softmax", "mse"),  # Softmax module + MSE on one-hot targets
 }
 DEFAULT_HEAD = {"regression": "regression", "binary": "binary", "multiclass": "multiclass"}
+# task -> the synthetic dataset that stands for it (the grid's data; a user's file's spec)
+DATASET_FOR_TASK = {"regression": "sine", "binary": "moons", "multiclass": "blobs"}
 OPTIMIZERS = ("sgd", "adam")
 INITS = ("default", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal")
 DTYPES = ("float32", "float64")
