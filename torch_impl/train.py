@@ -65,15 +65,19 @@ def _check_same_dtype(name: str, tensor: torch.Tensor, like: torch.Tensor) -> No
         )
 
 
+def _as_tensor(name: str, value: ArrayLike) -> torch.Tensor:
+    """A view of a numpy array or a detached tensor; anything else is a TypeError."""
+    if isinstance(value, torch.Tensor):
+        return value.detach()
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(value)
+    raise TypeError(f"{name} must be a numpy array or torch tensor, got {type(value).__name__}")
+
+
 def _features(name: str, X: ArrayLike, like: torch.Tensor) -> torch.Tensor:
     """Check ``X`` is a finite 2-D float array ``(N, in_features)`` of ``like``'s dtype; copy
     it to ``like``'s device (a copy, so nothing here can write into the caller's array)."""
-    if isinstance(X, torch.Tensor):
-        tensor = X.detach()
-    elif isinstance(X, np.ndarray):
-        tensor = torch.from_numpy(X)
-    else:
-        raise TypeError(f"{name} must be a numpy array or torch tensor, got {type(X).__name__}")
+    tensor = _as_tensor(name, X)
     if not tensor.is_floating_point():
         raise TypeError(f"{name} must be a float array, got dtype {X.dtype}")
     _check_same_dtype(name, tensor, like)
@@ -86,12 +90,7 @@ def _features(name: str, X: ArrayLike, like: torch.Tensor) -> torch.Tensor:
 
 def _targets(name: str, y: ArrayLike, n: int, like: torch.Tensor) -> torch.Tensor:
     """Float targets (of ``like``'s dtype, no casts); integer class indices -> int64. Copies."""
-    if isinstance(y, torch.Tensor):
-        tensor = y.detach()
-    elif isinstance(y, np.ndarray):
-        tensor = torch.from_numpy(y)
-    else:
-        raise TypeError(f"{name} must be a numpy array or torch tensor, got {type(y).__name__}")
+    tensor = _as_tensor(name, y)
     if tensor.ndim == 0 or len(tensor) != n:
         rows = len(tensor) if tensor.ndim else 0
         raise ValueError(f"{name} has {rows} rows but X has {n}; they must match")
