@@ -1,8 +1,11 @@
 """The parity harness: joins ``scratch`` and ``torch_impl`` and proves they agree.
 
 >>> from parity import RunSpec, run
->>> result = run(RunSpec(dataset="moons", hidden=(16, 16), activation="tanh"))
+>>> result = run(RunSpec(task="binary", hidden=(16, 16), activation="tanh"), data="moons")
 >>> print(result.summary())  # doctest: +SKIP
+
+``data`` is a built-in dataset's name (``parity.data.DATASETS``) or a ``parity.data.Dataset``;
+``run(..., candidate=...)`` compares another ``parity.sides.Implementation`` with torch.
 """
 
 from __future__ import annotations
@@ -12,17 +15,19 @@ from typing import TYPE_CHECKING, Any
 from .spec import RunSpec
 
 if TYPE_CHECKING:
+    from .data import Dataset
     from .runner import ParityResult
 
 __all__ = ["ParityResult", "RunSpec", "run"]
 
 
-def run(spec: RunSpec, **kwargs: Any) -> ParityResult:
-    """Run ``spec`` on both implementations and compare them (see ``parity.runner.run``).
+def run(spec: RunSpec, data: Dataset | str, **kwargs: Any) -> ParityResult:
+    """Run ``spec`` on ``data`` with both implementations and compare them (see
+    ``parity.runner.run``).
 
     Imported lazily so that ``import parity`` (and the CLI's ``--help``) does not pay for
     ``import torch``.
     """
     from .runner import run as _run
 
-    return _run(spec, **kwargs)
+    return _run(spec, data, **kwargs)

@@ -28,7 +28,8 @@ def to_numpy(x: Any) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Comparison:
-    """The outcome of comparing one named quantity of scratch (``ours``) with torch."""
+    """The outcome of comparing one named quantity of the candidate (``ours``, scratch by
+    default) with the reference (torch)."""
 
     name: str
     max_abs: float
@@ -68,23 +69,26 @@ def compare(
     per_step: bool = False,
     check_dtype: bool = True,
     scale: float | None = None,
+    names: tuple[str, str] = ("scratch", "torch"),
 ) -> Comparison:
-    """Compare ``ours`` (scratch) with ``theirs`` (torch, the reference).
+    """Compare ``ours`` (the candidate, scratch by default) with ``theirs`` (the reference).
 
     ``per_step=True`` treats axis 0 as steps and reports the first step whose error,
     relative to the curve's magnitude, exceeds ``tol``. ``scale`` replaces the tensor's own
     magnitude as the denominator of the scaled error (for a reference whose error floor is
-    absolute, such as finite differences).
+    absolute, such as finite differences). ``names`` (candidate, reference) name the two
+    sides in a shape or dtype mismatch.
     """
     limit = tol.value if isinstance(tol, Tolerance) else float(tol)
     a, b = to_numpy(ours), to_numpy(theirs)
+    ours_name, theirs_name = names
     if a.shape != b.shape:
         return Comparison.failed(
-            name, limit, f"shape mismatch: scratch {a.shape} vs torch {b.shape}"
+            name, limit, f"shape mismatch: {ours_name} {a.shape} vs {theirs_name} {b.shape}"
         )
     if check_dtype and a.dtype != b.dtype:
         return Comparison.failed(
-            name, limit, f"dtype mismatch: scratch {a.dtype} vs torch {b.dtype}"
+            name, limit, f"dtype mismatch: {ours_name} {a.dtype} vs {theirs_name} {b.dtype}"
         )
     if a.size == 0:
         return Comparison(name, 0.0, 0.0, 0.0, limit, True)
@@ -120,14 +124,17 @@ def compare_dicts(
     tol: Tolerance | float,
     *,
     scale: float | None = None,
+    names: tuple[str, str] = ("scratch", "torch"),
 ) -> list[Comparison]:
     """``compare`` every key of two state-dict-like mappings (a missing key is a mismatch)."""
     limit = tol.value if isinstance(tol, Tolerance) else float(tol)
     out = [
-        compare(f"{prefix}[{k}]", ours[k], theirs[k], tol, scale=scale) for k in theirs if k in ours
+        compare(f"{prefix}[{k}]", ours[k], theirs[k], tol, scale=scale, names=names)
+        for k in theirs
+        if k in ours
     ]
     for k in sorted(set(ours) ^ set(theirs)):
-        side = "scratch" if k in ours else "torch"
+        side = names[0] if k in ours else names[1]
         out.append(Comparison.failed(f"{prefix}[{k}]", limit, f"present only on the {side} side"))
     return out
 

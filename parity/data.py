@@ -13,24 +13,25 @@ Label conventions (shared by ``scratch/`` and ``torch_impl/``):
 - multiclass: ``y`` int64, shape ``(N,)``, values in ``[0, C)`` (class indices for
   ``nn.CrossEntropyLoss``).
 
-This module imports only NumPy and the standard library at import time; scikit-learn is
-imported inside the functions that need it, so ``import parity.data`` stays fast.
+This module imports only NumPy (and ``scratch``'s name lists) at import time; scikit-learn
+is imported inside the functions that need it, so ``import parity.data`` stays fast. Users'
+own files are read by ``parity.files``.
 """
 
 from __future__ import annotations
 
-import csv
-import math
-import os
-import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-TASKS = ("regression", "binary", "multiclass")
+from scratch import DTYPES, TASKS
+
+from .split import train_test_split
+from .standardize import cast_scaled, check_statistics, check_target_headroom, mean_std, scale
+from .standardize import standardize as standardize
+from .targets import Label, check_classes, targets_and_test_size
 
 
 class DatasetInfo(NamedTuple):
@@ -61,8 +62,6 @@ SYNTHETIC_DATASETS = ("xor", "moons", "circles", "spirals", "blobs", "sine")
 REAL_DATASETS = ("iris", "digits", "breast_cancer", "diabetes")
 
 MIN_SAMPLES = 8  # smallest n_samples a synthetic set accepts
-_NUMERIC_DTYPES = ("float32", "float64")
-_MAX_INFERRED_CLASSES = 20  # an integer target with more unique values is taken as regression
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,10 +87,14 @@ class Dataset:
     x_std: np.ndarray | None = None  # (D,)
     y_mean: float | None = None
     y_std: float | None = None
+    # classification: classes[k] is the label class k stands for (str or int, e.g. a file's
+    # 'virginica' or 3); None for regression (and for a Dataset built without them)
+    classes: tuple[Label, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
             raise ValueError(f"unknown task {self.task!r}; valid tasks: {', '.join(TASKS)}")
+        check_classes(self.task, 2 if self.task == "binary" else self.n_classes, self.classes)
 
     @property
     def n_features(self) -> int:
@@ -108,38 +111,30 @@ class Dataset:
 # helpers
 
 
-def _check_dtype(dtype: str | np.dtype) -> np.dtype:
-    """Return ``np.dtype(dtype)`` if it is float32 or float64, else raise ValueError."""
+def check_dtype(dtype: str | np.dtype | type) -> np.dtype:
+    """``np.dtype(dtype)`` if it is float32 or float64: ValueError for another dtype or name,
+    TypeError for a value that names no dtype at all."""
+    if not isinstance(dtype, (str, np.dtype, type)):
+        raise TypeError(
+            f"dtype must be a name or a NumPy dtype, got {type(dtype).__name__} {dtype!r}; "
+            f"valid dtypes: {', '.join(DTYPES)}"
+        )
     try:
         resolved = np.dtype(dtype)
     except TypeError:
         resolved = None
-    if resolved is None or resolved.name not in _NUMERIC_DTYPES:
-        raise ValueError(f"unsupported dtype {dtype!r}; valid dtypes: {', '.join(_NUMERIC_DTYPES)}")
+    if resolved is None or resolved.name not in DTYPES:
+        raise ValueError(f"unsupported dtype {dtype!r}; valid dtypes: {', '.join(DTYPES)}")
     return resolved
 
 
-def _mean_std(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Column mean and std (ddof=0) in float64; a (near-)constant column gets std 1."""
-    X = np.asarray(X, dtype=np.float64)
-    mean = X.mean(axis=0)
-    std = X.std(axis=0)
-    # std == 0 (up to rounding of the mean) means a constant column: leave it centred at 0
-    std = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
-    return mean, std
-
-
-def standardize(X_train: np.ndarray, X_test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Standardise both splits with the train split's column mean and std.
-
-    ``(x - mean_train) / std_train``; a constant train column keeps std 1 (it becomes 0).
-    Shapes: ``X_train (N_train, D)``, ``X_test (N_test, D)`` -> same shapes, float64.
-    """
-    mean, std = _mean_std(X_train)
-    return (
-        (np.asarray(X_train, dtype=np.float64) - mean) / std,
-        (np.asarray(X_test, dtype=np.float64) - mean) / std,
-    )
+def _check_fraction(test_fraction: float) -> None:
+    """TypeError unless a real number, ValueError unless strictly between 0 and 1."""
+    message = f"test_fraction must be in (0, 1), got {test_fraction!r}"
+    if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float, np.number)):
+        raise TypeError(message)
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(message)
 
 
 def one_hot(labels: np.ndarray, n_classes: int, dtype: str | np.dtype = "float64") -> np.ndarray:
@@ -259,22 +254,29 @@ def split_dataset(
     test_fraction: float = 0.25,
     dtype: str | np.dtype = "float64",
     feature_names: tuple[str, ...] | None = None,
+    classes: Sequence[Label] | None = None,
 ) -> Dataset:
     """Split arrays into a standardised :class:`Dataset` (what :func:`load_dataset` does).
 
     ``X (N, D)``; ``y (N,)`` or ``(N, 1)``, class indices ``0..C-1`` for classification.
-    The split is ``train_test_split(random_state=seed)``, stratified for classification,
+    The split is scikit-learn's ``train_test_split(random_state=seed)`` (done in NumPy by
+    ``parity.split``, same rows), stratified for classification,
     with at least one test and one train sample per class. Features (and a regression target)
     are standardised with the train split's mean/std and cast to ``dtype``; those statistics
-    are kept on the result (``x_mean``, ``x_std``, ``y_mean``, ``y_std``) for new raw inputs.
-    """
-    from sklearn.model_selection import train_test_split
+    are kept on the result (``x_mean``, ``x_std``, ``y_mean``, ``y_std``) for new raw inputs,
+    computed so that they cannot overflow (``parity.standardize``). ``classes``: the labels
+    of classes ``0..C-1`` (``parity.files.load_training`` gives them for a file's labels),
+    kept as ``Dataset.classes``; by default the indices themselves.
 
+    ValueError, naming the dataset (``name``, a file's path) and the column or class: X or
+    the target not finite, a class with fewer than 2 rows (the stratified split puts one on
+    each side), a standardised value that does not fit ``dtype``, a regression target so
+    large that predictions mapped back to its units would overflow.
+    """
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; valid tasks: {', '.join(TASKS)}")
-    out_dtype = _check_dtype(dtype)
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
+    out_dtype = check_dtype(dtype)
+    _check_fraction(test_fraction)
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y)
     n = X.shape[0]
@@ -282,47 +284,47 @@ def split_dataset(
         raise ValueError(f"expected X (N, D) and y (N,), got {X.shape} and {y.shape}")
     if feature_names is None:
         feature_names = tuple(f"x{j}" for j in range(X.shape[1]))
-
-    if task == "regression":
-        n_classes, stratify = 0, None
-        n_test = max(1, math.ceil(test_fraction * n))
-        y = y.astype(np.float64).reshape(n, 1)
-    else:
-        y = y.astype(np.int64).reshape(n)
-        n_classes = 2 if task == "binary" else int(y.max()) + 1
-        if y.min() < 0 or y.max() >= n_classes:
-            raise ValueError(f"dataset {name!r}: {task} labels must lie in [0, {n_classes})")
-        stratify = y
-        # stratification needs at least one sample of every class on each side
-        n_test = min(max(math.ceil(test_fraction * n), n_classes), n - n_classes)
-    if n_test < 1 or n - n_test < 1:
-        raise ValueError(f"dataset {name!r}: {n} samples are too few to split")
-
+    if not np.isfinite(X).all():
+        column = feature_names[int(np.argwhere(~np.isfinite(X))[0, 1])]
+        raise ValueError(f"dataset {name!r}: column {column!r} has NaN or inf values")
+    y, labels, n_test = targets_and_test_size(name, task, y, test_fraction, classes)
+    stratify = None if task == "regression" else y
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=n_test, random_state=seed, stratify=stratify
     )
-    x_mean, x_std = _mean_std(X_train)
-    X_train, X_test = standardize(X_train, X_test)
+    source = f"dataset {name!r}"
+    x_mean, x_std = mean_std(X_train)
+    check_statistics(source, feature_names, x_mean, x_std)
+    X_train, X_test = (
+        cast_scaled(scale(a, x_mean, x_std), out_dtype, source, feature_names, what)
+        for a, what in ((X_train, "train"), (X_test, "test"))
+    )
     y_mean = y_std = None
     if task == "regression":
-        y_mean, y_std = (float(v[0]) for v in _mean_std(y_train))
-        y_train, y_test = standardize(y_train, y_test)
-        y_train, y_test = (np.ascontiguousarray(a, dtype=out_dtype) for a in (y_train, y_test))
+        m, s = mean_std(y_train)
+        check_statistics(source, ("target",), m, s)
+        y_mean, y_std = float(m[0]), float(s[0])
+        check_target_headroom(source, y_mean, y_std)
+        y_train, y_test = (
+            cast_scaled(scale(a, m, s), out_dtype, source, ("target",), what)
+            for a, what in ((y_train, "train"), (y_test, "test"))
+        )
     else:
         y_train, y_test = (np.ascontiguousarray(a, dtype=np.int64) for a in (y_train, y_test))
     return Dataset(
         name=name,
         task=task,
-        X_train=np.ascontiguousarray(X_train, dtype=out_dtype),
+        X_train=X_train,
         y_train=y_train,
-        X_test=np.ascontiguousarray(X_test, dtype=out_dtype),
+        X_test=X_test,
         y_test=y_test,
-        n_classes=n_classes,
+        n_classes=0 if labels is None else len(labels),
         feature_names=tuple(feature_names),
         x_mean=x_mean,
         x_std=x_std,
         y_mean=y_mean,
         y_std=y_std,
+        classes=labels,
     )
 
 
@@ -340,15 +342,20 @@ def load_dataset(
     synthetic set; real sets have a fixed size and reject it. ``dtype`` is float32 or float64
     (features and regression targets; class labels are always int64).
     """
+    if not isinstance(name, str):
+        raise TypeError(f"dataset name must be a string, got {type(name).__name__} {name!r}")
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; valid datasets: {', '.join(DATASETS)}")
-    _check_dtype(dtype)
+    check_dtype(dtype)
     task = DATASETS[name].task
     if name in _SYNTHETIC:
         make, default_n = _SYNTHETIC[name]
         n = default_n if n_samples is None else n_samples
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < MIN_SAMPLES:
-            raise ValueError(f"n_samples must be an int >= {MIN_SAMPLES}, got {n_samples!r}")
+        message = f"n_samples must be an int >= {MIN_SAMPLES}, got {n_samples!r}"
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
+            raise TypeError(message)
+        if n < MIN_SAMPLES:
+            raise ValueError(message)
         X, y = make(int(n), seed)
         names = tuple(f"x{j}" for j in range(X.shape[1])) if X.shape[1] > 1 else ("x",)
     else:
@@ -361,198 +368,3 @@ def load_dataset(
     return split_dataset(
         name, task, X, y, seed=seed, test_fraction=test_fraction, dtype=dtype, feature_names=names
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# users' own files
-
-
-def read_csv(path: Path) -> tuple[list[str], np.ndarray]:
-    """Parse a numeric CSV with a header row -> (column names, values (N, K) float64)."""
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as f:  # -sig: drop an Excel BOM
-            rows = [(i, row) for i, row in enumerate(csv.reader(f), start=1) if row]
-    except (UnicodeDecodeError, csv.Error) as err:
-        raise ValueError(f"{path}: not a readable UTF-8 CSV file ({err})") from None
-    if not rows:
-        raise ValueError(f"{path}: file is empty")
-    header_line, header = rows[0]
-    columns = [c.strip() for c in header]
-    for j, c in enumerate(columns):
-        if not c:
-            raise ValueError(
-                f"{path}: header (line {header_line}) has an empty name in column {j + 1}"
-            )
-    dupes = sorted({c for c in columns if columns.count(c) > 1})
-    if dupes:
-        raise ValueError(f"{path}: duplicate column names in the header: {dupes}")
-    values = np.empty((len(rows) - 1, len(columns)))
-    for r, (line, row) in enumerate(rows[1:]):
-        if len(row) != len(columns):
-            raise ValueError(
-                f"{path}: line {line} has {len(row)} cells, the header has {len(columns)}"
-            )
-        for j, cell in enumerate(row):
-            text = cell.strip()
-            if not text:
-                raise ValueError(f"{path}: line {line}, column {columns[j]!r}: empty cell")
-            try:
-                values[r, j] = float(text)
-            except ValueError:
-                raise ValueError(
-                    f"{path}: line {line}, column {columns[j]!r}: {text!r} is not a number"
-                ) from None
-    return columns, values
-
-
-def _read_npz(path: Path, target: str) -> tuple[list[str], np.ndarray]:
-    """Read an .npz -> (column names, values (N, K) float64); see :func:`load_arrays`."""
-    if path.stat().st_size == 0:
-        raise ValueError(f"{path}: file is empty")
-    if not zipfile.is_zipfile(path):
-        raise ValueError(f"{path}: not a .npz archive (np.savez writes one)")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
-    except (zipfile.BadZipFile, OSError, EOFError) as err:
-        raise ValueError(f"{path}: not a readable .npz archive ({err})") from None
-    except ValueError as err:  # object arrays need pickle, which we refuse
-        raise ValueError(f"{path}: cannot read arrays without pickle ({err})") from None
-    if not arrays:
-        raise ValueError(f"{path}: file is empty (no arrays)")
-    for key, a in arrays.items():
-        if not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_):
-            raise ValueError(f"{path}: array {key!r} has non-numeric dtype {a.dtype}")
-
-    if "X" in arrays and arrays["X"].ndim == 2:  # X/y layout
-        X = arrays["X"]
-        others = [k for k in arrays if k != "X"]
-        if target not in arrays or target == "X":
-            raise ValueError(
-                f"{path}: target {target!r} not found; with a 2-D 'X' the archive must also "
-                f"hold the target array (arrays present: {', '.join(arrays)})"
-            )
-        if others != [target]:
-            raise ValueError(
-                f"{path}: an archive with a 2-D 'X' must hold exactly 'X' and {target!r}, "
-                f"found {', '.join(arrays)}"
-            )
-        y = arrays[target]
-        if y.ndim != 1 or y.shape[0] != X.shape[0]:
-            raise ValueError(f"{path}: {target!r} must have shape ({X.shape[0]},), got {y.shape}")
-        names = [f"x{j}" for j in range(X.shape[1])]
-        return [*names, target], np.column_stack([X.astype(np.float64), y.astype(np.float64)])
-
-    # column layout: every array is one named 1-D column
-    lengths = {key: a.shape for key, a in arrays.items()}
-    if any(len(s) != 1 for s in lengths.values()) or len({s[0] for s in lengths.values()}) != 1:
-        raise ValueError(
-            f"{path}: expected a 2-D 'X' plus a target, or 1-D columns of equal length; "
-            f"got shapes {lengths}"
-        )
-    columns = list(arrays)
-    return columns, np.column_stack([arrays[c].astype(np.float64) for c in columns])
-
-
-def _number(value: float) -> int | float:
-    """A target value as written: ``0`` rather than ``0.0`` when it is an integer."""
-    return int(value) if value == round(value) else float(value)
-
-
-def _values(values: np.ndarray, limit: int = 12) -> str:
-    """Sorted unique target values as a short list: ``[-1, 1]``, ``[0.5, 2]``, ``[0, 1, ...]``."""
-    more = ", ..." if len(values) > limit else ""
-    return f"[{', '.join(str(_number(v)) for v in values[:limit])}{more}]"
-
-
-def load_arrays(
-    path: str | os.PathLike[str],
-    *,
-    target: str,
-    task: str | None = None,
-    dtype: str | np.dtype = "float64",
-) -> tuple[np.ndarray, np.ndarray, str, tuple[str, ...]]:
-    """Load a user's table from ``.csv`` or ``.npz`` -> ``(X, y, task, feature_names)``.
-
-    Formats:
-
-    - ``.csv``: a header row of column names, then numeric rows (blank lines skipped);
-      ``target`` names the target column, every other column is a feature.
-    - ``.npz``: either named 1-D columns of equal length (``target`` picks one, the rest are
-      features, in archive order), or exactly two arrays, a 2-D ``X (N, D)`` and the 1-D
-      target named by ``target`` (conventionally ``"y"``); features are then named ``x0..``.
-
-    Task inference when ``task`` is None: an integer-valued target with 2 unique values is
-    binary, with at most 20 unique values multiclass, anything else regression.
-    Classification labels must already be the integers ``0..C-1`` (the error says so and
-    lists the values found, e.g. for labels ``1..K`` or ``-1/+1``). A target with a single
-    value is rejected whatever the task: nothing to learn.
-
-    Returns ``X (N, D)`` in ``dtype`` and ``y`` per the module's label conventions
-    (``(N, 1)`` float for regression, ``(N,)`` int64 otherwise); no split, no scaling
-    (pass the result to :func:`split_dataset` for that).
-    """
-    path = Path(path)
-    out_dtype = _check_dtype(dtype)
-    if task is not None and task not in TASKS:
-        raise ValueError(f"unknown task {task!r}; valid tasks: {', '.join(TASKS)}")
-    if not path.is_file():
-        raise FileNotFoundError(f"no such file: {path}")
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        columns, values = read_csv(path)
-    elif suffix == ".npz":
-        columns, values = _read_npz(path, target)
-    else:
-        raise ValueError(f"{path}: unsupported file type {path.suffix!r}; use .csv or .npz")
-
-    if target not in columns:
-        raise ValueError(f"{path}: target column {target!r} not found; columns: {columns}")
-    if values.shape[0] < 2:
-        raise ValueError(f"{path}: needs at least 2 data rows, found {values.shape[0]}")
-    if len(columns) < 2:
-        raise ValueError(f"{path}: no feature columns besides the target {target!r}")
-    for j, c in enumerate(columns):
-        bad = ~np.isfinite(values[:, j])
-        if bad.any():
-            raise ValueError(
-                f"{path}: column {c!r} has {int(bad.sum())} missing or non-finite value(s) "
-                f"(NaN/inf), first at data row {int(np.argmax(bad)) + 1}"
-            )
-
-    t = columns.index(target)
-    y = values[:, t]
-    X = np.delete(values, t, axis=1)
-    feature_names = tuple(c for c in columns if c != target)
-
-    is_integer = bool(np.all(y == np.round(y)))
-    unique = np.unique(y)
-    if unique.size < 2:  # a constant target: nothing to learn, and training "succeeds" silently
-        raise ValueError(
-            f"{path}: target column {target!r} has only one value ({_number(unique[0])}); "
-            f"need at least two classes (or values for regression)"
-        )
-    if task is None:
-        if is_integer and unique.size == 2:
-            task = "binary"
-        elif is_integer and unique.size <= _MAX_INFERRED_CLASSES:
-            task = "multiclass"
-        else:
-            task = "regression"
-
-    if task == "regression":
-        y_out = np.ascontiguousarray(y.reshape(-1, 1), dtype=out_dtype)
-    else:
-        n_valid = 2 if task == "binary" else unique.size
-        offending = unique[(unique != np.round(unique)) | (unique < 0) | (unique >= n_valid)]
-        if offending.size:
-            if unique.size > n_valid:  # only for binary: more than two classes
-                fix = "a binary target has exactly two classes (the multiclass head takes more)"
-            else:
-                fix = f"renumber the classes to 0..K-1 (here 0..{n_valid - 1})"
-            raise ValueError(
-                f"{path}: {task} labels in {target!r} must be the integers 0..{n_valid - 1}; "
-                f"found values {_values(unique)}, offending values: {_values(offending)}; {fix}"
-            )
-        y_out = y.astype(np.int64)
-    return np.ascontiguousarray(X, dtype=out_dtype), y_out, task, feature_names

@@ -20,17 +20,19 @@ import scratch
 import torch_impl
 
 from .compare import Comparison, compare, compare_dicts, to_numpy
-from .runner import TORCH_LOSSES, ParityResult, build_networks, run, targets
-from .spec import DATASET_FOR_TASK, HEADS, RunSpec
+from .data import Dataset, load_dataset
+from .runner import ParityResult, build_networks, run, targets
+from .spec import ACTIVATIONS, HEADS, RunSpec
 from .tolerances import tolerance
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "identity", "mixed")
 MIXED = ("leaky_relu", "tanh", "sigmoid")  # a different activation per hidden layer
+CELL_ACTIVATIONS = (*ACTIVATIONS, "mixed")  # every hidden activation, and one mix of them
 # depth name -> hidden widths: none (linear/logistic/softmax regression), one wide layer,
 # three layers with a width-1 bottleneck
 DEPTHS: dict[str, tuple[int, ...]] = {"nohidden": (), "shallow": (64,), "deep": (8, 1, 8)}
 GRID_HEADS = tuple(HEADS)  # regression, binary, binary_bce, multiclass, softmax_mse
-DTYPES = ("float64", "float32")
+# task -> the synthetic dataset a cell of that task trains on
+DATASET_FOR_TASK = {"regression": "sine", "binary": "moons", "multiclass": "blobs"}
 
 N_SAMPLES = 128  # per synthetic dataset: 96 train rows, 32 test rows
 BATCH_SIZE = 16  # 6 steps per epoch
@@ -57,9 +59,18 @@ class Cell:
     def hidden(self) -> tuple[int, ...]:
         return DEPTHS[self.depth]
 
+    @property
+    def task(self) -> str:
+        return HEADS[self.head][0]
+
+    def data(self) -> Dataset:
+        """The cell's data: ``N_SAMPLES`` rows of the synthetic dataset of its task."""
+        return load_dataset(
+            DATASET_FOR_TASK[self.task], seed=self.seed, n_samples=N_SAMPLES, dtype=self.dtype
+        )
+
     def spec(self, min_steps: int = MIN_STEPS) -> RunSpec:
         """The ``RunSpec`` of this cell, with enough epochs for ``min_steps`` steps."""
-        task = HEADS[self.head][0]
         hidden = self.hidden
         act: str | tuple[str, ...] = MIXED if self.activation == "mixed" else self.activation
         if not hidden:
@@ -67,15 +78,17 @@ class Cell:
         n_train = N_SAMPLES - int(np.ceil(0.25 * N_SAMPLES))
         steps_per_epoch = -(-n_train // BATCH_SIZE)
         return RunSpec(
-            dataset=DATASET_FOR_TASK[task], hidden=hidden, activation=act, head=self.head,
+            task=self.task, hidden=hidden, activation=act, head=self.head,
             optimizer="sgd", lr=LR, batch_size=BATCH_SIZE,
             epochs=-(-min_steps // steps_per_epoch), seed=self.seed, dtype=self.dtype,
-            device=self.device, n_samples=N_SAMPLES,
+            device=self.device,
         )  # fmt: skip
 
 
 def grid_cells(
-    devices: Iterable[str] = ("cpu",), dtypes: Iterable[str] = DTYPES, seed: int = 0
+    devices: Iterable[str] = ("cpu",),
+    dtypes: Iterable[str] = ("float64", "float32"),
+    seed: int = 0,
 ) -> list[Cell]:
     """Every cell: depth 0 once per head and dtype (it has no activation), depths 1 and 3
     for every activation (``mixed`` needs several hidden layers, so only deep)."""
@@ -85,7 +98,7 @@ def grid_cells(
             for head in GRID_HEADS:
                 cells.append(Cell("none", "nohidden", head, dtype, device, seed))
                 for depth in ("shallow", "deep"):
-                    for act in ACTIVATIONS:
+                    for act in CELL_ACTIVATIONS:
                         if act == "mixed" and depth != "deep":
                             continue
                         cells.append(Cell(act, depth, head, dtype, device, seed))
@@ -120,14 +133,14 @@ def check_initial(cell: Cell, n_rows: int = 8) -> dict[str, list[Comparison]]:
     ``finite_difference`` (scratch and torch each against central differences).
     """
     spec = cell.spec()
-    nets = build_networks(spec)
+    nets = build_networks(spec, cell.data())
     data, dev = nets.data, nets.device
     X = data.X_train[:n_rows]
     y = targets(spec, data, data.y_train[:n_rows])
     s_model, t_model = nets.scratch_model, nets.torch_model
-    s_loss, t_loss = scratch.make_loss(spec.loss), TORCH_LOSSES[spec.loss]()
+    s_loss, t_loss = scratch.make_loss(spec.loss), torch_impl.make_loss(spec.loss)
     n_logit = max(i for i, m in enumerate(s_model) if isinstance(m, scratch.Linear)) + 1
-    tol = {k: tolerance(k, spec.dtype, dev.type) for k in ("forward", "gradient")}
+    tol = {k: tolerance(k, spec.dtype, dev) for k in ("forward", "gradient")}
 
     with torch_impl.parity_mode(dev):
         # scratch: forward, loss, hand-written backward
@@ -179,7 +192,7 @@ def check_cell(cell: Cell, min_steps: int = MIN_STEPS) -> CellResult:
     whose comparisons land under ``curve`` (per-step loss), ``weights`` (final weights and
     last-step gradients) and ``outputs`` (test-set outputs)."""
     result = CellResult(cell, check_initial(cell))
-    result.run = run(cell.spec(min_steps))
+    result.run = run(cell.spec(min_steps), cell.data())
     for c in result.run.comparisons:
         kind = _RUN_KINDS.get(c.name.split("[")[0], "weights")
         result.comparisons.setdefault(kind, []).append(c)

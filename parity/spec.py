@@ -1,13 +1,18 @@
-"""RunSpec: everything that defines one parity run, validated up front.
+"""RunSpec: the network and the training settings of one parity run, validated up front.
 
-A :class:`RunSpec` names the dataset, the network (hidden sizes, activations, head), the
-optimizer and its hyper-parameters, the batch size, epochs, seed, dtype and device. Both
-networks are built and trained from the same spec, so an invalid value fails here, once,
-with a message naming it, rather than deep inside one side.
+A :class:`RunSpec` names the task, the network (hidden sizes, activations, head), the
+optimizer and its hyper-parameters, the batch size, epochs, seed, dtype and device. The data
+is not part of it: ``parity.run(spec, data)`` takes a built-in dataset's name or any
+:class:`parity.data.Dataset` of the spec's task. Both networks are built and trained from
+the same spec, so an invalid value fails here, once, with a message naming it, rather than
+deep inside one side.
 
 Heads (the output layer and its loss) are named in ``HEADS``; ``head=None`` picks the
-dataset's default (``DEFAULT_HEAD``): a linear unit + MSE for regression, a logit + fused
+task's default (``DEFAULT_HEAD``): a linear unit + MSE for regression, a logit + fused
 ``BCEWithLogitsLoss`` for binary, C logits + ``CrossEntropyLoss`` for multiclass.
+
+The names of activations, initialisations, tasks and dtypes come from ``scratch``, the one
+place that defines them.
 """
 
 from __future__ import annotations
@@ -19,9 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from parity.data import DATASETS, MIN_SAMPLES, SYNTHETIC_DATASETS
+import scratch
+from scratch import DTYPES, INITS, TASKS
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
+ACTIVATIONS: tuple[str, ...] = tuple(scratch.ACTIVATIONS)  # the hidden-layer activations
 
 # head name -> (task, output activation module or None, loss name)
 HEADS: dict[str, tuple[str, str | None, str]] = {
@@ -32,48 +38,70 @@ HEADS: dict[str, tuple[str, str | None, str]] = {
     "softmax_mse": ("multiclass", "softmax", "mse"),  # Softmax module + MSE on one-hot targets
 }
 DEFAULT_HEAD = {"regression": "regression", "binary": "binary", "multiclass": "multiclass"}
-# task -> the synthetic dataset that stands for it (the grid's data; a user's file's spec)
-DATASET_FOR_TASK = {"regression": "sine", "binary": "moons", "multiclass": "blobs"}
 OPTIMIZERS = ("sgd", "adam")
-INITS = ("default", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal")
-DTYPES = ("float32", "float64")
 DEVICES = ("cpu", "cuda", "auto")
 
 
-def _check_choice(field: str, value: Any, valid: tuple[str, ...] | dict[str, Any]) -> None:
-    if not isinstance(value, str) or value not in valid:
+def _check_choice(field: str, value: object, valid: tuple[str, ...] | dict[str, Any]) -> None:
+    """TypeError unless ``value`` is a string, ValueError unless it is one of ``valid``."""
+    if not isinstance(value, str):
+        raise TypeError(
+            f"{field} must be a string, one of {', '.join(valid)}; "
+            f"got {type(value).__name__} {value!r}"
+        )
+    if value not in valid:
         raise ValueError(f"unknown {field} {value!r}; valid: {', '.join(valid)}")
 
 
-def _as_int(field: str, value: Any, minimum: int) -> int:
+def _as_int(field: str, value: object, minimum: int) -> int:
     """``value`` as a plain int >= minimum (numpy integers accepted, bools and floats not)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{field} must be an int >= {minimum}, got {value!r}")
+    message = f"{field} must be an int >= {minimum}, got {value!r}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(message)
+    if value < minimum:
+        raise ValueError(message)
     return int(value)
 
 
-def _as_float(field: str, value: Any, minimum: float, *, strict: bool = False) -> float:
+def _as_float(field: str, value: object, minimum: float, *, strict: bool = False) -> float:
     """``value`` as a finite float >= minimum (> minimum when strict)."""
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if ok:
-        value = float(value)
-        ok = math.isfinite(value) and (value > minimum if strict else value >= minimum)
-    if not ok:
-        relation = ">" if strict else ">="
-        raise ValueError(f"{field} must be a finite number {relation} {minimum}, got {value!r}")
-    return value
+    relation = ">" if strict else ">="
+    message = f"{field} must be a finite number {relation} {minimum}, got {value!r}"
+    number = (int, float, np.integer, np.floating)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, number):
+        raise TypeError(message)
+    as_float = float(value)
+    if not (math.isfinite(as_float) and (as_float > minimum if strict else as_float >= minimum)):
+        raise ValueError(message)
+    return as_float
+
+
+@dataclass(frozen=True)
+class Network:
+    """The layers of one feed-forward network, what both sides' ``build_model`` take:
+    ``Linear(in, h0), act0, ..., Linear(h_last, out)[, output activation]``."""
+
+    in_features: int
+    hidden: tuple[int, ...]
+    out_features: int
+    activations: tuple[str, ...]  # one per hidden layer
+    output_activation: str | None = None  # "sigmoid", "softmax" or None (raw outputs)
 
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One parity run; see the module docstring. Lists are accepted and stored as tuples.
+    """One parity run's network and training; see the module docstring. Lists are accepted
+    and stored as tuples.
 
-    ``activation`` is one name for every hidden layer or a tuple with one name per hidden
-    layer. ``momentum``, ``dampening`` and ``nesterov`` apply to SGD, ``betas`` and ``eps`` to
-    Adam (torch's meanings and rules); ``weight_decay`` to both.
+    ``task`` is ``"regression"``, ``"binary"`` or ``"multiclass"``: the data a run gets must
+    pose it. ``activation`` is one name for every hidden layer or a tuple with one name per
+    hidden layer. ``momentum``, ``dampening`` and ``nesterov`` apply to SGD, ``betas`` and
+    ``eps`` to Adam (torch's meanings and rules); ``weight_decay`` to both. ``seed`` draws the
+    initial weights and the batch order (and the split of a built-in dataset named to
+    ``parity.run``).
     """
 
-    dataset: str = "moons"
+    task: str = "binary"
     hidden: tuple[int, ...] = (16,)
     activation: str | tuple[str, ...] = "tanh"
     head: str | None = None
@@ -91,18 +119,26 @@ class RunSpec:
     seed: int = 0
     dtype: str = "float64"
     device: str = "cpu"
-    n_samples: int | None = None
 
     def __post_init__(self) -> None:
-        def put(field: str, value: Any) -> None:  # normalise a field on a frozen instance
-            object.__setattr__(self, field, value)
+        _check_choice("task", self.task, TASKS)
+        self._check_network()
+        self._check_optimizer()
+        _check_choice("init", self.init, INITS)
+        self._put("batch_size", _as_int("batch_size", self.batch_size, 1))
+        self._put("epochs", _as_int("epochs", self.epochs, 1))
+        self._put("seed", _as_int("seed", self.seed, 0))
+        _check_choice("dtype", self.dtype, DTYPES)
+        _check_choice("device", self.device, DEVICES)
 
-        _check_choice("dataset", self.dataset, DATASETS)
+    def _put(self, field: str, value: Any) -> None:
+        """Store a normalised value on the frozen instance."""
+        object.__setattr__(self, field, value)
 
+    def _check_network(self) -> None:
         if isinstance(self.hidden, (str, bytes)) or not isinstance(self.hidden, (tuple, list)):
-            raise ValueError(f"hidden must be a tuple of ints, got {self.hidden!r}")
-        put("hidden", tuple(_as_int("hidden size", h, 1) for h in self.hidden))
-
+            raise TypeError(f"hidden must be a tuple of ints, got {self.hidden!r}")
+        self._put("hidden", tuple(_as_int("hidden size", h, 1) for h in self.hidden))
         if isinstance(self.activation, (tuple, list)):
             for name in self.activation:
                 _check_choice("activation", name, ACTIVATIONS)
@@ -111,63 +147,46 @@ class RunSpec:
                     f"activation {tuple(self.activation)!r} has {len(self.activation)} names "
                     f"for {len(self.hidden)} hidden layers {self.hidden!r}"
                 )
-            put("activation", tuple(self.activation))
+            self._put("activation", tuple(self.activation))
         else:
             _check_choice("activation", self.activation, ACTIVATIONS)
-
         if self.head is not None:
             _check_choice("head", self.head, HEADS)
             head_task = HEADS[self.head][0]
             if head_task != self.task:
                 raise ValueError(
-                    f"head {self.head!r} is for {head_task} tasks, but dataset "
-                    f"{self.dataset!r} is {self.task}; heads for {self.task}: "
+                    f"head {self.head!r} is for {head_task} tasks, but the task is "
+                    f"{self.task}; heads for {self.task}: "
                     f"{', '.join(h for h, v in HEADS.items() if v[0] == self.task)}"
                 )
 
+    def _check_optimizer(self) -> None:
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)
-        put("lr", _as_float("lr", self.lr, 0.0, strict=True))
-        put("momentum", _as_float("momentum", self.momentum, 0.0))
-        put("dampening", _as_float("dampening", self.dampening, 0.0))
-        put("weight_decay", _as_float("weight_decay", self.weight_decay, 0.0))
+        self._put("lr", _as_float("lr", self.lr, 0.0, strict=True))
+        for field in ("momentum", "dampening", "weight_decay"):
+            self._put(field, _as_float(field, getattr(self, field), 0.0))
         if not isinstance(self.nesterov, (bool, np.bool_)):
-            raise ValueError(f"nesterov must be a bool, got {self.nesterov!r}")
-        put("nesterov", bool(self.nesterov))
+            raise TypeError(f"nesterov must be a bool, got {self.nesterov!r}")
+        self._put("nesterov", bool(self.nesterov))
         if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
             raise ValueError(
                 "nesterov=True requires momentum > 0 and dampening == 0 (torch's rule), got "
                 f"momentum={self.momentum!r}, dampening={self.dampening!r}"
             )
-        if not isinstance(self.betas, (tuple, list)) or len(self.betas) != 2:
-            raise ValueError(f"betas must be a pair of numbers in [0, 1), got {self.betas!r}")
+        pair = f"betas must be a pair of numbers in [0, 1), got {self.betas!r}"
+        if not isinstance(self.betas, (tuple, list)):
+            raise TypeError(pair)
+        if len(self.betas) != 2:
+            raise ValueError(pair)
         betas = tuple(_as_float("betas", b, 0.0) for b in self.betas)
         if not all(b < 1.0 for b in betas):
-            raise ValueError(f"betas must be a pair of numbers in [0, 1), got {self.betas!r}")
-        put("betas", betas)
-        put("eps", _as_float("eps", self.eps, 0.0))
-
-        _check_choice("init", self.init, INITS)
-        put("batch_size", _as_int("batch_size", self.batch_size, 1))
-        put("epochs", _as_int("epochs", self.epochs, 1))
-        put("seed", _as_int("seed", self.seed, 0))
-        _check_choice("dtype", self.dtype, DTYPES)
-        _check_choice("device", self.device, DEVICES)
-        if self.n_samples is not None:
-            if self.dataset not in SYNTHETIC_DATASETS:
-                raise ValueError(
-                    f"n_samples={self.n_samples!r} given for real dataset {self.dataset!r}: "
-                    f"real datasets have a fixed size"
-                )
-            put("n_samples", _as_int("n_samples", self.n_samples, MIN_SAMPLES))
-
-    @property
-    def task(self) -> str:
-        """The dataset's task: ``"regression"``, ``"binary"`` or ``"multiclass"``."""
-        return DATASETS[self.dataset].task
+            raise ValueError(pair)
+        self._put("betas", betas)
+        self._put("eps", _as_float("eps", self.eps, 0.0))
 
     @property
     def head_name(self) -> str:
-        """The resolved head: ``head``, or the dataset's default when ``head`` is None."""
+        """The resolved head: ``head``, or the task's default when ``head`` is None."""
         return self.head if self.head is not None else DEFAULT_HEAD[self.task]
 
     @property
@@ -186,6 +205,23 @@ class RunSpec:
         if isinstance(self.activation, tuple):
             return self.activation
         return (self.activation,) * len(self.hidden)
+
+    def network(self, in_features: int, out_features: int) -> Network:
+        """The spec's network for data with ``in_features`` inputs and ``out_features``
+        outputs (1 for regression and binary, C for multiclass)."""
+        return Network(
+            in_features, self.hidden, out_features, self.activations, self.output_activation
+        )
+
+    def optimizer_settings(self) -> dict[str, Any]:
+        """The keyword arguments of the spec's optimizer, as ``torch.optim.SGD`` / ``Adam``
+        (and their scratch twins) take them."""
+        if self.optimizer == "sgd":
+            return dict(
+                lr=self.lr, momentum=self.momentum, dampening=self.dampening,
+                nesterov=self.nesterov, weight_decay=self.weight_decay,
+            )  # fmt: skip
+        return dict(lr=self.lr, betas=self.betas, eps=self.eps, weight_decay=self.weight_decay)
 
     def label(self) -> str:
         """A short readable id, e.g. ``"tanh-2x16-binary-float64"``.

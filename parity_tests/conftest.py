@@ -8,7 +8,7 @@ For the parity tests (``test_parity_*.py``):
   OpenMP spin-waits make multi-threaded torch about ten times slower);
 * ``record_measured(cell_result)`` keeps each grid cell's measured maxima, written at the
   end of the session to ``.pytest_cache/parity/measured.json`` or ``--parity-json PATH``
-  (see ``parity.measured``);
+  (see ``measured_plugin``);
 * ``lockstep(...)`` trains one small network on both sides step by step and compares the
   parameters after every step (the optimizer tests and their negative controls).
 """
@@ -19,10 +19,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import measured_plugin as measured
 import numpy as np
 import pytest
-
-from parity import measured
 
 _MEASURED = pytest.StashKey[dict[str, dict[str, Any]]]()
 _MEASURED_PATH = pytest.StashKey[Path]()

@@ -22,6 +22,7 @@ from .activations import (
     sigmoid,
     softmax,
 )
+from .batches import BatchOrder, batch_order
 from .gradcheck import gradcheck, gradcheck_errors, gradients
 from .init import (
     INITS,
@@ -36,12 +37,14 @@ from .io import load_weights, save_weights
 from .layers import Linear
 from .losses import LOSSES, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, make_loss
 from .model import Sequential, build_model
-from .module import Module, Parameter
+from .module import DTYPES, Module, Parameter
 from .optim import SGD, Adam
-from .train import TASKS, History, batch_order, evaluate, fit, infer_task, predict, predict_proba
+from .tasks import TASKS, infer_task
+from .train import History, evaluate, fit, predict, predict_proba, train_step
 
 __all__ = [
     "ACTIVATIONS",
+    "DTYPES",
     "INITS",
     "LOSSES",
     "SGD",
@@ -49,6 +52,7 @@ __all__ = [
     "Adam",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "BatchOrder",
     "CrossEntropyLoss",
     "History",
     "Identity",
@@ -83,6 +87,7 @@ __all__ = [
     "save_weights",
     "sigmoid",
     "softmax",
+    "train_step",
     "xavier_normal",
     "xavier_uniform",
 ]

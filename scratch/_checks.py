@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
-from .module import FLOAT_DTYPES
+from .module import DTYPES, FLOAT_DTYPES
 
 
 def check_float_array(
@@ -29,17 +30,14 @@ def check_float_array(
         raise TypeError(f"{name} must have dtype float32 or float64, got {x.dtype}")
     if dtype is not None and x.dtype != dtype:
         raise TypeError(
-            f"{name} has dtype {x.dtype} but the module's parameters are {np.dtype(dtype)}; "
+            f"{name} has dtype {x.dtype} but the model's parameters are {np.dtype(dtype)}; "
             f"convert with .astype(np.{np.dtype(dtype)}) (no silent casts)"
         )
     if ndim is not None and x.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got shape {x.shape}")
     if x.size == 0 or (x.ndim > 0 and x.shape[0] == 0):
         raise ValueError(f"{name} is empty (shape {x.shape}); a batch needs at least one row")
-    if not np.isfinite(x).all():
-        bad = int(x.size - np.count_nonzero(np.isfinite(x)))
-        raise ValueError(f"{name} contains {bad} NaN or inf value(s)")
-    return x
+    return check_finite(x, name)
 
 
 def check_upstream(dy: Any, expected_shape: tuple[int, ...] | None, owner: str) -> np.ndarray:
@@ -57,13 +55,24 @@ def check_upstream(dy: Any, expected_shape: tuple[int, ...] | None, owner: str) 
 
 
 def as_dtype(dtype: Any) -> np.dtype:
-    """``"float32"``/``"float64"``/numpy dtype -> ``np.dtype``; anything else is a TypeError."""
+    """``"float32"``/``"float64"``/numpy dtype -> ``np.dtype``.
+
+    TypeError for something that is not a dtype at all, ValueError for any other dtype (half
+    precision and integers are out of scope). Twin: ``torch_impl.resolve_dtype``.
+    """
+    valid = ", ".join(DTYPES)
     try:
         d = np.dtype(dtype)
     except TypeError as exc:
-        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}") from exc
+        if isinstance(dtype, str):  # a name, but not a dtype's: a wrong value
+            raise ValueError(f"unsupported dtype {dtype!r}; valid: {valid}") from exc
+        raise TypeError(
+            f"dtype must be a string or numpy dtype, got {type(dtype).__name__} {dtype!r}; "
+            f"valid: {valid}"
+        ) from exc
     if d not in FLOAT_DTYPES:
-        raise TypeError(f"dtype must be float32 or float64, got {d}")
+        shown = repr(dtype) if isinstance(dtype, str) else str(d)
+        raise ValueError(f"unsupported dtype {shown}; valid: {valid}")
     return d
 
 
@@ -95,3 +104,76 @@ def check_rng(rng: Any, name: str = "rng") -> np.random.Generator:
             f"got {type(rng).__name__}"
         )
     return rng
+
+
+def check_finite(x: np.ndarray, name: str) -> np.ndarray:
+    """``x`` if every entry is finite; otherwise a ValueError counting the NaN/inf entries."""
+    if not np.isfinite(x).all():
+        bad = int(x.size - np.count_nonzero(np.isfinite(x)))
+        raise ValueError(f"{name} contains {bad} NaN or inf value(s)")
+    return x
+
+
+def check_features(x: Any, name: str, dtype: np.dtype, in_features: int | None) -> np.ndarray:
+    """``x`` if it is a finite 2-D ``(N, in_features)`` float array of ``dtype`` with N >= 1
+    (``in_features=None`` skips the width). Twin: ``torch_impl._checks.check_features``."""
+    x = check_float_array(x, name, ndim=2, dtype=dtype)
+    if in_features is not None and x.shape[1] != in_features:
+        raise ValueError(
+            f"{name} has {x.shape[1]} features (shape {x.shape}), "
+            f"expected in_features={in_features}"
+        )
+    return x
+
+
+def check_seed(seed: Any) -> int:
+    """``seed`` as an ``int`` if it is a whole number >= 0 (``int`` or NumPy integer, not
+    ``bool``): TypeError for another type, ValueError for a negative one."""
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    return int(seed)
+
+
+def check_epoch(e: int, epoch: Any, n: int) -> list[np.ndarray]:
+    """Epoch ``e`` of an explicit batch order: a non-empty list of non-empty 1-D integer index
+    arrays into ``range(n)``. Twin: ``torch_impl._checks.check_epoch``."""
+    if len(epoch) == 0:
+        raise ValueError(f"batches[{e}] has no batches")
+    checked = []
+    for b, idx in enumerate(epoch):
+        idx = np.asarray(idx)
+        where = f"batches[{e}][{b}]"
+        if idx.ndim != 1 or idx.size == 0:
+            raise ValueError(f"{where} must be a non-empty 1-D index array, got shape {idx.shape}")
+        if not np.issubdtype(idx.dtype, np.integer):
+            raise TypeError(f"{where} must hold integer indices, got dtype {idx.dtype}")
+        if idx.min() < 0 or idx.max() >= n:
+            raise ValueError(f"{where} has indices in [{idx.min()}, {idx.max()}], outside [0, {n})")
+        checked.append(idx)
+    return checked
+
+
+def check_batches(batches: Any, n: int) -> tuple[Iterable[list[np.ndarray]], int]:
+    """An explicit batch order (a sequence of epochs, each a sequence of index arrays into
+    ``range(n)``), checked; returns its checked epochs and the run's number of steps.
+
+    A list or tuple is checked whole, before any training. Any other sequence, such as the
+    lazy ``BatchOrder`` of ``batch_order``, is checked one epoch at a time as training reaches
+    it, and its ``steps`` (when it has them) give the total without drawing every epoch.
+    Twin: ``torch_impl._checks.check_batches``.
+    """
+    if not isinstance(batches, Sequence) or isinstance(batches, (str, bytes, np.ndarray)):
+        raise TypeError(
+            f"batches must be a sequence of epochs (a list, or batch_order(...)), "
+            f"got {type(batches).__name__}"
+        )
+    if len(batches) == 0:
+        raise ValueError("batches is empty: give at least one epoch of index arrays")
+    if isinstance(batches, (list, tuple)):
+        epochs = [check_epoch(e, epoch, n) for e, epoch in enumerate(batches)]
+        return epochs, sum(len(epoch) for epoch in epochs)
+    steps = getattr(batches, "steps", None)
+    total = steps if isinstance(steps, int) else sum(len(epoch) for epoch in batches)
+    return (check_epoch(e, epoch, n) for e, epoch in enumerate(batches)), total

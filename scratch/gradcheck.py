@@ -23,17 +23,20 @@ def _relative(analytic: np.ndarray, numeric: np.ndarray) -> float:
 
 
 def _numeric(f: Any, arr: np.ndarray, eps: float) -> np.ndarray:
-    """d f() / d arr by central differences, perturbing ``arr`` in place and restoring it."""
+    """d f() / d arr by central differences, perturbing ``arr`` in place and restoring it.
+
+    Entries are addressed by index tuples on ``arr`` itself: ``arr.reshape(-1)`` would be a
+    copy for a non-contiguous view (such as ``W.T``), and perturbing a copy changes nothing.
+    """
     grad = np.zeros_like(arr)
-    flat, gflat = arr.reshape(-1), grad.reshape(-1)
-    for k in range(flat.size):
-        orig = flat[k]
-        flat[k] = orig + eps
+    for k in np.ndindex(arr.shape):
+        orig = arr[k]
+        arr[k] = orig + eps
         plus = f()
-        flat[k] = orig - eps
+        arr[k] = orig - eps
         minus = f()
-        flat[k] = orig
-        gflat[k] = (plus - minus) / (2 * eps)
+        arr[k] = orig
+        grad[k] = (plus - minus) / (2 * eps)
     return grad
 
 

@@ -21,8 +21,14 @@ def _default_file_mode() -> int:
 
 
 def save_weights(path: str | os.PathLike[str], state: Mapping[str, np.ndarray]) -> None:
-    """Write ``state`` to ``path`` (``.npz``) via a temporary file and an atomic rename, so an
-    interrupted save never leaves a half-written file."""
+    """Write ``state`` to ``path`` (``.npz``, plain arrays, no pickle), atomically.
+
+    The data goes to a temporary file in the same directory, is flushed and fsynced, and then
+    replaces ``path`` with ``os.replace``: an interrupted save never leaves a half-written
+    file, and a failed one leaves no file behind (and any previous file untouched). The file
+    gets the mode ``open()`` would give it (0o666 less the umask). Twin:
+    ``torch_impl.save_weights``.
+    """
     path = Path(path)
     if path.suffix != ".npz":
         raise ValueError(f"scratch saves weights as .npz, got {path.name!r}")
@@ -36,6 +42,8 @@ def save_weights(path: str | os.PathLike[str], state: Mapping[str, np.ndarray]) 
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())  # on disk before the rename makes it visible
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ._checks import as_dtype, check_float_array, check_rng, check_upstream
-from .module import Module, Parameter
+from .module import Builtin, Parameter
 
 
-class Linear(Module):
+class Linear(Builtin):
     """``y = x W^T + b``; twin: ``nn.Linear(in_features, out_features)``.
 
     Row ``j`` of ``weight`` holds neuron ``j``'s weights ``w_j1..w_jn``, torch's ``(out, in)``
@@ -20,10 +22,13 @@ class Linear(Module):
 
         dW += dy^T x      # (out, in)
         db += sum_n dy    # (out,)
-        dx  = dy W        # (N, in)
+        dx  = dy W        # (N, in); skipped for a network's first layer, as torch does
 
     Shape: x (N, in) -> y (N, out).
     """
+
+    fresh_output = True  # y is a new array; the layer keeps its input, not its output
+    fresh_dx = True
 
     def __init__(
         self,
@@ -48,27 +53,31 @@ class Linear(Module):
         )
         self.x: np.ndarray | None = None
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        W = self.weight.data
-        x = check_float_array(x, "Linear input", ndim=2, dtype=W.dtype)
+    def _check_input(self, x: Any) -> np.ndarray:
+        x = check_float_array(x, "Linear input", ndim=2, dtype=self.weight.data.dtype)
         if x.shape[1] != self.in_features:
             raise ValueError(
                 f"Linear input has {x.shape[1]} features (shape {x.shape}), "
                 f"expected in_features={self.in_features}"
             )
+        return x
+
+    def _check_upstream(self, dy: Any) -> np.ndarray:
+        x = self.x
+        return check_upstream(dy, None if x is None else (x.shape[0], self.out_features), "Linear")
+
+    def _forward(self, x: np.ndarray, owned: bool) -> np.ndarray:
         self.x = x  # the input is all backward needs
-        y = x @ W.T  # (N, out)
+        y = x @ self.weight.data.T  # (N, out)
         if self.bias is not None:
             y += self.bias.data
         return y
 
-    def backward(self, dy: np.ndarray) -> np.ndarray:
-        x = self.x
-        dy = check_upstream(dy, None if x is None else (x.shape[0], self.out_features), "Linear")
-        self.weight.grad += dy.T @ x  # (out, in)
+    def _backward(self, dy: np.ndarray, owned: bool, need_dx: bool) -> np.ndarray | None:
+        self.weight._accumulate(np.matmul, dy.T, self.x)  # (out, in)
         if self.bias is not None:
-            self.bias.grad += dy.sum(axis=0)  # (out,)
-        return dy @ self.weight.data  # (N, in)
+            self.bias._accumulate(np.add.reduce, dy, axis=0)  # (out,): dy.sum(axis=0)
+        return dy @ self.weight.data if need_dx else None  # (N, in)
 
     def extra_repr(self) -> str:
         return (

@@ -16,25 +16,28 @@ from typing import Any
 import numpy as np
 
 from ._checks import as_dtype, check_rng
-from .activations import ACTIVATIONS, Sigmoid, Softmax, make_activation
+from .activations import ACTIVATIONS, Sigmoid, Softmax, _Elementwise, make_activation
 from .layers import Linear
-from .module import Module, Parameter
+from .module import Builtin, Module, Parameter, flatten_parameters
 
 OUTPUT_ACTIVATIONS = ("sigmoid", "softmax")
 
 
-class Sequential(Module):
+class Sequential(Builtin):
     """Modules applied in order; backward runs them in reverse. Twin: ``nn.Sequential``.
 
     ``forward(x)`` feeds ``x`` through every module; ``backward(dy)`` feeds ``dL/dy``
     back through every module's ``backward`` (each accumulating its parameters' ``.grad``)
-    and returns ``dL/dx``.
+    and returns ``dL/dx``. ``x`` and ``dy`` are checked once, here, with the first (last)
+    module's errors; between built-in modules nothing is re-checked or copied. The modules'
+    parameters must share one dtype, and consecutive ``Linear`` widths must chain.
     """
 
     def __init__(self, *modules: Module) -> None:
         for i, m in enumerate(modules):
             if not isinstance(m, Module):
                 raise TypeError(f"Sequential item {i} is {type(m).__name__}, not a scratch Module")
+        _check_chain(modules)
         self.layers: list[Module] = list(modules)
 
     def __len__(self) -> int:
@@ -46,14 +49,33 @@ class Sequential(Module):
     def __iter__(self) -> Iterator[Module]:
         return iter(self.layers)
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
+    def _check_input(self, x: Any) -> np.ndarray:
+        first = self.layers[0] if self.layers else None
+        return first._check_input(x) if first is not None and first._fast_forward else x
+
+    def _check_upstream(self, dy: Any) -> np.ndarray:
+        last = self.layers[-1] if self.layers else None
+        return last._check_upstream(dy) if last is not None and last._fast_backward else dy
+
+    def _forward(self, x: np.ndarray, owned: bool) -> np.ndarray:
         for layer in self.layers:
-            x = layer.forward(x)
+            if layer._fast_forward:
+                x, owned = layer._forward(x, owned), layer.fresh_output
+            else:
+                x, owned = layer.forward(x), False
         return x
 
-    def backward(self, dy: np.ndarray) -> np.ndarray:
-        for layer in reversed(self.layers):
-            dy = layer.backward(dy)
+    def _backward(self, dy: np.ndarray, owned: bool, need_dx: bool) -> np.ndarray | None:
+        layers = self.layers
+        for i in range(len(layers) - 1, -1, -1):
+            layer = layers[i]
+            if layer._fast_backward:
+                dx = layer._backward(dy, owned, need_dx or i > 0)
+                if dx is None:  # only the first module skips dx
+                    return None
+                dy, owned = dx, layer.fresh_dx
+            else:
+                dy, owned = layer.backward(dy), False
         return dy
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
@@ -112,6 +134,79 @@ class Sequential(Module):
         return "\n" + "\n".join(f"  ({i}): {m!r}" for i, m in enumerate(self.layers)) + "\n"
 
 
+def _check_chain(modules: Sequence[Module]) -> None:
+    """TypeError if the parameters mix dtypes; ValueError if a ``Linear`` does not take the
+    width the previous ``Linear`` gives (elementwise activations in between keep it)."""
+    dtypes = sorted({str(p.dtype) for m in modules for p in m.parameters()})
+    if len(dtypes) > 1:
+        raise TypeError(
+            f"Sequential mixes parameter dtypes {dtypes}; build every layer with one dtype"
+        )
+    width = None
+    for i, m in enumerate(modules):
+        if isinstance(m, Linear):
+            if width is not None and m.in_features != width:
+                raise ValueError(
+                    f"Sequential item {i} is Linear with in_features={m.in_features}, but the "
+                    f"Linear before it gives out_features={width}"
+                )
+            width = m.out_features
+        elif not isinstance(m, _Elementwise):
+            width = None  # a module of unknown shape: nothing to chain
+
+
+def _check_width(what: str, value: object) -> int:
+    """A layer width: a Python or NumPy integer >= 1 (not a bool), returned as ``int``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{what} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def _check_build_args(
+    in_features: object,
+    hidden: object,
+    out_features: object,
+    activation: object,
+    output_activation: object,
+) -> tuple[tuple[int, ...], list[str]]:
+    """Validate ``build_model``'s arguments (in the order torch_impl does); returns the widths
+    ``(in, *hidden, out)`` as ints and one activation name per hidden layer."""
+    if isinstance(hidden, (str, bytes, numbers.Number)) or not isinstance(hidden, Iterable):
+        raise TypeError(
+            f"hidden must be a sequence of layer widths, e.g. (8,) or [], "
+            f"got {type(hidden).__name__} {hidden!r}"
+        )
+    widths = (
+        _check_width("in_features", in_features),
+        *(_check_width(f"hidden[{i}]", width) for i, width in enumerate(hidden)),
+        _check_width("out_features", out_features),
+    )
+    n_hidden = len(widths) - 2
+    if isinstance(activation, str):
+        names = [activation] * max(n_hidden, 1)  # one name is checked even with no hidden layer
+    elif isinstance(activation, Iterable):
+        names = list(activation)
+        if len(names) != n_hidden:
+            raise ValueError(
+                f"got {len(names)} activations for {n_hidden} hidden layers; "
+                "give one name, or one per hidden layer"
+            )
+    else:
+        raise TypeError(
+            f"activation must be a name or one name per hidden layer, "
+            f"got {type(activation).__name__} {activation!r}"
+        )
+    for name in names:
+        if not isinstance(name, str) or name not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {name!r}; valid: {', '.join(ACTIVATIONS)}")
+    if output_activation is not None and output_activation not in OUTPUT_ACTIVATIONS:
+        raise ValueError(
+            f"unknown output_activation {output_activation!r}; valid: None, "
+            f"{', '.join(OUTPUT_ACTIVATIONS)}"
+        )
+    return widths, names[:n_hidden]
+
+
 def build_model(
     in_features: int,
     hidden: Sequence[int],
@@ -134,41 +229,24 @@ def build_model(
         output_activation: ``None`` (the model returns logits, the loss takes them: the
             usual, stable choice), ``"sigmoid"`` or ``"softmax"`` (appended as a module,
             for ``BCELoss`` or a softmax-output loss).
-        dtype: float64 (default) or float32 for every parameter.
+        dtype: ``"float64"`` (default) or ``"float32"`` for every parameter.
         rng: generator for torch's default ``nn.Linear`` initialisation.
+
+    Shape: ``x (N, in_features) -> y (N, out_features)``. Twin: ``torch_impl.build_model``.
     """
-    if isinstance(hidden, (str, bytes, numbers.Number)) or not isinstance(hidden, Iterable):
-        raise TypeError(
-            f"hidden must be a sequence of layer widths, e.g. (8,) or [], "
-            f"got {type(hidden).__name__} {hidden!r}"
-        )
-    hidden = tuple(hidden)
-    for h in hidden:
-        if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1:
-            raise ValueError(f"hidden sizes must be positive integers, got {h!r} in {hidden}")
-    acts = [activation] * len(hidden) if isinstance(activation, str) else list(activation)
-    if len(acts) != len(hidden):
-        raise ValueError(
-            f"got {len(acts)} activations for {len(hidden)} hidden layers; "
-            "give one name, or one per hidden layer"
-        )
-    for name in acts:
-        if name not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {name!r}; valid: {', '.join(ACTIVATIONS)}")
-    if output_activation is not None and output_activation not in OUTPUT_ACTIVATIONS:
-        raise ValueError(
-            f"unknown output_activation {output_activation!r}; valid: None, "
-            f"{', '.join(OUTPUT_ACTIVATIONS)}"
-        )
-    dt = as_dtype(dtype)
-    rng = np.random.default_rng() if rng is None else check_rng(rng)
-    widths = [in_features, *hidden, out_features]
+    widths, activations = _check_build_args(
+        in_features, hidden, out_features, activation, output_activation
+    )
+    dt, rng = as_dtype(dtype), (np.random.default_rng() if rng is None else check_rng(rng))
     modules: list[Module] = []
-    for i, name in enumerate(acts):
-        modules += [Linear(widths[i], widths[i + 1], dtype=dt, rng=rng), make_activation(name)]
+    for i, name in enumerate(activations):
+        linear = Linear(widths[i], widths[i + 1], dtype=dt, rng=rng)
+        modules += [linear, make_activation(name)]
     modules.append(Linear(widths[-2], widths[-1], dtype=dt, rng=rng))
     if output_activation == "sigmoid":
         modules.append(Sigmoid())
     elif output_activation == "softmax":
         modules.append(Softmax(dim=-1))
-    return Sequential(*modules)
+    model = Sequential(*modules)
+    flatten_parameters(model.parameters())  # one array for all: the optimizers' fast path
+    return model

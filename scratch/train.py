@@ -1,30 +1,45 @@
 """Training (gradient descent over minibatches) and inference.
 
-One step is the seed's loop: forward pass, loss, backward pass, parameter update::
+One step (``train_step``) is the seed's loop: forward pass, loss, backward pass, update::
 
     optimizer.zero_grad()
-    out = model(xb)                  # forward
-    loss = loss_fn(out, yb)          # loss
-    model.backward(loss_fn.backward())   # backward: fills every .grad
-    optimizer.step()                 # update
+    out = model(xb)                      # forward
+    loss = loss_fn(out, yb)              # loss
+    model.backward(loss_fn.backward())   # backward: fills every .grad (dL/dxb is skipped)
+    optimizer.step()                     # update
+
+Twin: ``torch_impl.train``, the same loop with ``loss.backward()``. Every argument is checked
+before the first step (``_check_fit_args``), and bad input fails with the same exception and
+message on both sides.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ._checks import check_float_array, check_positive_int, check_rng
-from .activations import Sigmoid, Softmax, sigmoid, softmax
-from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, _Loss
+from ._checks import check_batches, check_features, check_positive_int, check_seed
+from .batches import batch_order
+from .losses import _Loss
 from .model import Sequential
-
-TASKS = ("regression", "binary", "multiclass")
+from .tasks import (
+    check_data,
+    check_proba_task,
+    check_task,
+    infer_head,
+    infer_task,
+    linear_widths,
+    predicted_labels,
+    probabilities,
+    target_labels,
+)
 
 Batches = Sequence[Sequence[np.ndarray]]
+Pair = tuple[np.ndarray, np.ndarray]
+Loader = Iterable[Pair]
 
 
 @dataclass
@@ -43,63 +58,46 @@ class History:
     val_acc: list[float | None] = field(default_factory=list)
 
 
-def batch_order(
-    n: int, batch_size: int, epochs: int, rng: np.random.Generator
-) -> list[list[np.ndarray]]:
-    """Per-epoch minibatch index arrays: a fresh permutation of ``range(n)`` each epoch,
-    cut into batches of ``batch_size`` (the last one may be shorter)."""
-    n = check_positive_int(n, "n")
-    batch_size = check_positive_int(batch_size, "batch_size")
-    epochs = check_positive_int(epochs, "epochs")
-    rng = check_rng(rng)
-    order = []
-    for _ in range(epochs):
-        perm = rng.permutation(n)
-        order.append([perm[i : i + batch_size] for i in range(0, n, batch_size)])
-    return order
+def _loader(X: np.ndarray, y: np.ndarray, epoch: Iterable[np.ndarray]) -> Loader:
+    """One epoch's minibatches ``(X[idx], y[idx])``; twin: ``DataLoader(batch_sampler=epoch)``."""
+    for idx in epoch:
+        yield X[idx], y[idx]
 
 
-def infer_task(loss_fn: Any) -> str:
-    """The task a loss implies: MSE -> regression, BCE -> binary, cross-entropy -> multiclass."""
-    if isinstance(loss_fn, MSELoss):
-        return "regression"
-    if isinstance(loss_fn, (BCELoss, BCEWithLogitsLoss)):
-        return "binary"
-    if isinstance(loss_fn, CrossEntropyLoss):
-        return "multiclass"
-    raise ValueError(
-        f"cannot infer the task from {loss_fn!r}; pass task=, valid: {', '.join(TASKS)}"
-    )
+def _check_fit_args(
+    model: Sequential,
+    loss_fn: Any,
+    X: Any,
+    y: Any,
+    batches: Batches | None,
+    shuffle: tuple[int | None, int | None, int | None],
+    validation: tuple[Any, Any],
+    task: str | None,
+) -> tuple[Pair, Iterator[Loader], int, str, Pair | None]:
+    """Check every argument of ``fit`` before the first step.
 
-
-def _check_task(task: str) -> str:
-    if task not in TASKS:
-        raise ValueError(f"unknown task {task!r}; valid: {', '.join(TASKS)}")
-    return task
-
-
-def _labels(y: np.ndarray, task: str) -> np.ndarray:
-    """Class labels from targets: one-hot rows -> argmax, binary floats -> rounded."""
-    if task == "multiclass":
-        return y.argmax(axis=1) if y.ndim == 2 else y
-    return np.rint(y).reshape(-1).astype(np.int64)
-
-
-def _check_batches(batches: Batches, n: int) -> None:
-    if len(batches) == 0:
-        raise ValueError("batches is empty: give at least one epoch of index arrays")
-    for e, epoch in enumerate(batches):
-        if len(epoch) == 0:
-            raise ValueError(f"epoch {e} of batches has no batches")
-        for b, idx in enumerate(epoch):
-            idx = np.asarray(idx)
-            if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer):
-                raise ValueError(
-                    f"batch {b} of epoch {e} must be a non-empty 1-D integer "
-                    f"index array, got shape {idx.shape} dtype {idx.dtype}"
-                )
-            if idx.min() < 0 or idx.max() >= n:
-                raise ValueError(f"batch {b} of epoch {e} indexes outside [0, {n})")
+    Returns the training pair ``(X, y)``, one loader per epoch, the number of steps in the
+    run, the task and the validation pair (or ``None``).
+    """
+    task = check_task(task) if task is not None else infer_task(loss_fn)
+    X, y = check_data(model, loss_fn, X, y, task, ("X", "y"))
+    X_val, y_val = validation
+    if (X_val is None) != (y_val is None):
+        raise ValueError("give both X_val and y_val for validation, or neither")
+    val = None
+    if X_val is not None:
+        val = check_data(model, loss_fn, X_val, y_val, task, ("X_val", "y_val"))
+    batch_size, epochs, seed = shuffle
+    if batches is None:
+        if batch_size is None or epochs is None or seed is None:
+            raise ValueError("give either batches or all of batch_size, epochs and seed")
+        batch_size = check_positive_int(batch_size, "batch_size")
+        epochs = check_positive_int(epochs, "epochs")
+        batches = batch_order(len(X), batch_size, epochs, np.random.default_rng(check_seed(seed)))
+    elif any(arg is not None for arg in shuffle):
+        raise ValueError("give either batches or batch_size/epochs/seed, not both")
+    order, total = check_batches(batches, len(X))
+    return (X, y), (_loader(X, y, epoch) for epoch in order), total, task, val
 
 
 def fit(
@@ -112,7 +110,7 @@ def fit(
     batches: Batches | None = None,
     batch_size: int | None = None,
     epochs: int | None = None,
-    rng: np.random.Generator | None = None,
+    seed: int | None = None,
     X_val: np.ndarray | None = None,
     y_val: np.ndarray | None = None,
     task: str | None = None,
@@ -122,42 +120,32 @@ def fit(
 ) -> History:
     """Train ``model`` by minibatch gradient descent and return its ``History``.
 
-    The batch order is either explicit, ``batches`` (a list of epochs, each a list of 1-D
-    index arrays into ``X``: the parity harness's shared order), or drawn here from
-    ``batch_size``, ``epochs`` and ``rng`` with ``batch_order``.
-
-    Shapes: X (N, in); y as ``loss_fn`` expects it: (N, out) floats for MSE/BCE, (N,)
-    integer classes for cross-entropy. ``on_backward(step, model)`` runs after each backward
-    pass and before the update (gradients are in ``.grad``); ``progress(step, total)`` after
-    each step; ``on_epoch(epoch, history)`` after each epoch's metrics are recorded (``epoch``
-    counts from 0).
+    Args:
+        model, loss_fn, optimizer: e.g. ``build_model(...)``, ``CrossEntropyLoss()``,
+            ``SGD(model.parameters(), lr=0.1)``.
+        X: (N, in_features) floats of the model's dtype. y: (N, out) floats for MSE / BCE
+            (in [0, 1] for BCE), (N,) integer class indices for cross-entropy.
+        batches: the batch order, one sequence per epoch of 1-D index arrays into ``X`` (a
+            list, or the lazy ``batch_order(...)``: the parity harness's shared order).
+            Exclusive with ``batch_size`` / ``epochs`` / ``seed``, which draw the order here
+            with ``batch_order(len(X), batch_size, epochs, np.random.default_rng(seed))``.
+        X_val, y_val: optional validation set, evaluated after each epoch.
+        task: ``"regression"``, ``"binary"`` or ``"multiclass"``; ``infer_task(loss_fn)``
+            when ``None``.
+        on_backward: ``on_backward(step, model)`` after the backward pass and before the
+            update (step counts from 0 over the whole run; gradients are in ``.grad``).
+        progress: ``progress(done, total)`` after each step, ``done`` from 1 to ``total``.
+        on_epoch: ``on_epoch(epoch, history)`` after each epoch's metrics (epoch from 0).
     """
-    X = check_float_array(X, "X", ndim=2, dtype=model.dtype)
-    if not isinstance(y, np.ndarray):
-        raise TypeError(f"y must be a numpy.ndarray, got {type(y).__name__}")
-    if len(y) != len(X):
-        raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
-    if batches is None:
-        if batch_size is None or epochs is None or rng is None:
-            raise ValueError("give either batches= or all of batch_size=, epochs=, rng=")
-        batches = batch_order(len(X), batch_size, epochs, rng)
-    elif batch_size is not None or epochs is not None:
-        raise ValueError("give either batches= or batch_size=/epochs=, not both")
-    _check_batches(batches, len(X))
-    task = _check_task(task) if task is not None else infer_task(loss_fn)
-    if (X_val is None) != (y_val is None):
-        raise ValueError("give both X_val and y_val for validation, or neither")
-    validate = X_val is not None and y_val is not None
-
+    train, loaders, total, task, val = _check_fit_args(
+        model, loss_fn, X, y, batches, (batch_size, epochs, seed), (X_val, y_val), task
+    )
     history = History()
-    total = sum(len(epoch) for epoch in batches)
     step = 0
-    for epoch in batches:
-        for idx in epoch:
+    for loader in loaders:
+        for xb, yb in loader:
             optimizer.zero_grad()
-            out = model(X[idx])
-            loss = loss_fn(out, y[idx])
-            model.backward(loss_fn.backward())
+            loss = _forward_backward(model, loss_fn, xb, yb)
             if on_backward is not None:
                 on_backward(step, model)
             optimizer.step()
@@ -165,63 +153,102 @@ def fit(
             step += 1
             if progress is not None:
                 progress(step, total)
-        train_loss, train_acc = evaluate(model, loss_fn, X, y, task)
-        history.train_loss.append(train_loss)
-        history.train_acc.append(train_acc)
-        if validate:
-            val_loss, val_acc = evaluate(model, loss_fn, X_val, y_val, task)  # type: ignore[arg-type]
-            history.val_loss.append(val_loss)
-            history.val_acc.append(val_acc)
+        _record_epoch(history, model, loss_fn, train, val, task)
         if on_epoch is not None:
             on_epoch(len(history.train_loss) - 1, history)
     return history
 
 
+def _forward_backward(model: Sequential, loss_fn: _Loss, xb: np.ndarray, yb: np.ndarray) -> float:
+    """Forward, loss and backward on one batch: fills every ``.grad``, returns the loss.
+
+    ``xb`` is checked once, by ``model(xb)``, and ``yb`` by the loss; the model's own output
+    is not re-checked. The backward skips ``dL/dxb``, which nothing uses (torch skips it too:
+    the data does not require a gradient).
+    """
+    out = model(xb)  # (B, out)
+    if type(loss_fn).forward is _Loss.forward:  # a built-in loss: check the target only
+        loss = loss_fn._forward(*loss_fn._check(out, yb, False))
+    else:
+        loss = loss_fn(out, yb)
+    dy = loss_fn.backward()  # (B, out)
+    if model._fast_backward:
+        model._backward(model._check_upstream(dy), False, False)
+    else:
+        model.backward(dy)
+    return loss
+
+
+def train_step(
+    model: Sequential, loss_fn: _Loss, optimizer: Any, xb: np.ndarray, yb: np.ndarray
+) -> float:
+    """One step of gradient descent on one batch, as ``fit`` takes it; returns the loss.
+
+    ``optimizer.zero_grad()``, forward, loss, backward, ``optimizer.step()``. ``xb`` (B, in)
+    and ``yb`` are checked by the model and the loss, with their errors. Twin: the body of
+    ``torch_impl.fit``'s loop.
+    """
+    optimizer.zero_grad()
+    loss = _forward_backward(model, loss_fn, xb, yb)
+    optimizer.step()
+    return loss
+
+
+def _record_epoch(
+    history: History, model: Sequential, loss_fn: _Loss, train: Pair, val: Pair | None, task: str
+) -> None:
+    """Append the end-of-epoch loss and accuracy on the training (and validation) set."""
+    loss, acc = _evaluate(model, loss_fn, *train, task)
+    history.train_loss.append(loss)
+    history.train_acc.append(acc)
+    if val is not None:
+        loss, acc = _evaluate(model, loss_fn, *val, task)
+        history.val_loss.append(loss)
+        history.val_acc.append(acc)
+
+
 def evaluate(
+    model: Sequential, loss_fn: _Loss, X: np.ndarray, y: np.ndarray, task: str | None = None
+) -> tuple[float, float | None]:
+    """Loss and accuracy (``None`` for regression) of ``model`` on the whole of ``X, y``.
+
+    ``task`` defaults to ``infer_task(loss_fn)``. Twin: ``torch_impl.evaluate``.
+    """
+    task = check_task(task) if task is not None else infer_task(loss_fn)
+    X, y = check_data(model, loss_fn, X, y, task, ("X", "y"))
+    return _evaluate(model, loss_fn, X, y, task)
+
+
+def _evaluate(
     model: Sequential, loss_fn: _Loss, X: np.ndarray, y: np.ndarray, task: str
 ) -> tuple[float, float | None]:
-    """Loss and accuracy (``None`` for regression) of ``model`` on the whole of ``X, y``."""
-    out = model(check_float_array(X, "X", ndim=2, dtype=model.dtype))
+    out = model(X)  # (N, out)
     loss = loss_fn(out, y)
     if task == "regression":
         return loss, None
-    pred = _predict_from_output(model, out, task)
-    return loss, float(np.mean(pred == _labels(y, task)))
-
-
-def _probabilities(model: Sequential, out: np.ndarray, task: str) -> np.ndarray:
-    """Head probabilities from the model output (already probabilities if the model ends
-    with Sigmoid/Softmax; logits otherwise)."""
-    last = model[-1] if len(model) else None
-    if task == "binary":
-        return out if isinstance(last, Sigmoid) else sigmoid(out)
-    return out if isinstance(last, Softmax) else softmax(out)
-
-
-def _predict_from_output(model: Sequential, out: np.ndarray, task: str) -> np.ndarray:
-    if task == "regression":
-        return out
-    proba = _probabilities(model, out, task)
-    if task == "binary":
-        return (proba.reshape(-1) > 0.5).astype(np.int64)
-    return proba.argmax(axis=1)
+    pred = predicted_labels(probabilities(model, out, task), task)
+    return loss, float(np.mean(pred == target_labels(y, task)))
 
 
 def predict_proba(model: Sequential, X: np.ndarray, task: str | None = None) -> np.ndarray:
-    """Class probabilities: (N, 1) for binary (P(class 1)), (N, C) for multiclass.
+    """Class probabilities: (N, 1) P(class 1) for ``"binary"``, (N, C) for ``"multiclass"``.
 
-    ``task`` defaults to binary for one output unit and multiclass otherwise.
+    Applies sigmoid / softmax to logits, but not to a model whose last module is already
+    ``Sigmoid`` / ``Softmax``. With ``task=None`` the head decides: a final ``Sigmoid`` or
+    one output means binary, a final ``Softmax`` or C > 1 outputs multiclass. Regression has
+    no probabilities (ValueError). Twin: ``torch_impl.predict_proba``.
     """
-    out = model(check_float_array(X, "X", ndim=2, dtype=model.dtype))
-    task = (
-        _check_task(task) if task is not None else ("binary" if out.shape[1] == 1 else "multiclass")
-    )
-    if task == "regression":
-        raise ValueError("predict_proba needs a classification task; use predict for regression")
-    return _probabilities(model, out, task)
+    if task is not None:
+        task = check_proba_task(task)
+    out = model(check_features(X, "X", model.dtype, linear_widths(model)[0]))  # (N, out)
+    task = infer_head(model, out) if task is None else task
+    return probabilities(model, out, task)
 
 
 def predict(model: Sequential, X: np.ndarray, task: str) -> np.ndarray:
     """Inference: values (N, out) for regression, labels (N,) int64 for classification."""
-    out = model(check_float_array(X, "X", ndim=2, dtype=model.dtype))
-    return _predict_from_output(model, out, _check_task(task))
+    task = check_task(task)
+    out = model(check_features(X, "X", model.dtype, linear_widths(model)[0]))  # (N, out)
+    if task == "regression":
+        return out
+    return predicted_labels(probabilities(model, out, task), task)

@@ -1,0 +1,210 @@
+"""``nn-parity check``: verify your implementation against PyTorch from the command line.
+
+::
+
+    nn-parity check FILE.py[:NAME] (--dataset D | --data F --target T) [--rows N]
+                    [--steps N --lr LR --optimizer sgd|adam] [--momentum M] [--batch-size N]
+                    [--dtype float64|float32] [--seed N] [--out DIR] [--json FILE]
+    nn-parity check --self [--dataset D] [...]
+    nn-parity check --demo [NAME]
+
+``NAME`` (default ``implementation``) is a zero-argument callable in ``FILE`` returning a
+``parity.check.Functional`` or ``Layers``. Exit status: 0 when everything agrees, 1 on a
+mismatch, 2 on bad input (one ``nn-parity: error:`` line; for a structure that does not fit,
+the mapping is printed as a tree with the bad row marked).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+PROG = "nn-parity"
+
+
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
+    """``(default: X)`` only where there is a default to show (as the other commands)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False or "default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register the ``check`` sub-command on the ``nn-parity`` parser's ``subparsers``."""
+    p = subparsers.add_parser(
+        "check",
+        help="check your own network against PyTorch, layer by layer",
+        description="Check your implementation (FILE.py[:NAME] returning a "
+        "parity.check.Functional or Layers) against torch: structure, forward, backward, "
+        "finite differences of your own loss, training steps. Exit 0: agrees; 1: mismatch "
+        "(the first divergence is named and diagnosed); 2: bad input.",
+        formatter_class=_Formatter,
+    )
+    p.add_argument(
+        "file",
+        nargs="?",
+        metavar="FILE.py[:NAME]",
+        help="your file and the callable in it (default NAME: implementation)",
+    )
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--self",
+        dest="self_check",
+        action="store_true",
+        help="check this project's scratch through the same adapters",
+    )
+    mode.add_argument(
+        "--demo",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="NAME",
+        help="run a shipped example (without NAME: the correct ones; --demo list: the names)",
+    )
+    _data_options(p)
+    _run_options(p)
+    p.add_argument("--out", metavar="DIR", help="write REPORT.md, check.json and figures here")
+    p.add_argument("--json", metavar="FILE", help="write the report as JSON here")
+    p.set_defaults(handler=run)
+
+
+def _data_options(p: argparse.ArgumentParser) -> None:
+    src = p.add_mutually_exclusive_group()
+    src.add_argument(
+        "--dataset",
+        metavar="D",
+        help="a built-in dataset (default: the head's: digits, breast_cancer or diabetes)",
+    )
+    src.add_argument("--data", metavar="F", help="your .csv or .npz (with --target)")
+    p.add_argument("--target", metavar="T", help="with --data: the column to predict")
+    p.add_argument(
+        "--rows",
+        type=int,
+        default=None,
+        metavar="N",
+        help="rows to check on (default: 64, or all of --data)",
+    )
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--steps", type=int, default=0, metavar="N", help="lock-step training steps")
+    p.add_argument("--lr", type=float, default=0.1, help="learning rate of the steps")
+    p.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd", help="torch.optim rule")
+    p.add_argument("--momentum", type=float, default=0.0, metavar="M", help="SGD momentum")
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        metavar="N",
+        help="minibatch per step (default: all rows)",
+    )
+    p.add_argument(
+        "--dtype",
+        choices=("float64", "float32"),
+        default="float64",
+        help="dtype of your run (float32 is also judged against float64 torch)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="seed of the data split, the random upstream gradients and the batch order",
+    )
+
+
+def _error(message: str) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _check_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "rows": args.rows,
+        "steps": args.steps,
+        "optimizer": args.optimizer,
+        "lr": args.lr,
+        "momentum": args.momentum,
+        "batch_size": args.batch_size,
+        "dtype": args.dtype,
+        "seed": args.seed,
+    }
+
+
+def _write_json(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _outputs(report: Any, args: argparse.Namespace) -> int:
+    """Print the table, write --out and --json; the exit status of one report."""
+    print(report.table())
+    print(f"(checked in {report.seconds:.2f} s)")
+    if args.out:
+        report.write(args.out)
+        print(f"wrote {args.out}/REPORT.md, check.json and figures/")
+    if args.json:
+        _write_json(Path(args.json), report.to_json())
+    if report.structure_error:
+        return _error(
+            f"structure does not fit: {report.structure_error} (the tree above marks the row)"
+        )
+    return 0 if report.ok else 1
+
+
+def _file_check(args: argparse.Namespace) -> int:
+    from .api import check
+    from .loader import load_implementation
+
+    impl = load_implementation(args.file)
+    kw = _check_kwargs(args)
+    if args.data:
+        if not args.target:
+            return _error("--data needs --target (the column to predict)")
+        from parity.files import load_arrays
+
+        try:
+            X, y, _, _ = load_arrays(args.data, target=args.target, task=impl.head)
+        except ValueError as err:  # the file's problem, named by the reader
+            return _error(str(err))
+        return _outputs(check(impl, X=X, y=y, **kw), args)
+    if args.target:
+        return _error("--target goes with --data")
+    return _outputs(check(impl, args.dataset, **kw), args)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``nn-parity check``; returns the exit status."""
+    from ._inputs import InputError, InputTypeError
+
+    modes = [bool(args.file), args.self_check, args.demo is not None]
+    if sum(modes) != 1:
+        return _error(
+            "give FILE.py[:NAME], --self or --demo (exactly one) (see nn-parity check --help)"
+        )
+    try:
+        if args.self_check:
+            from .runs import self_check
+
+            return self_check(args, _check_kwargs(args), _outputs)
+        if args.demo is not None:
+            from .runs import demo
+
+            return demo(args, _outputs)
+        return _file_check(args)
+    except (InputError, InputTypeError, OSError) as err:  # bad input; a bug keeps its traceback
+        return _error(str(err))

@@ -1,0 +1,176 @@
+"""``CheckReport``: what a check found, as a terminal table, JSON and a directory of files.
+
+``table()`` lists the rows in execution order with the first divergence marked and its
+diagnosis under the table; ``to_json()`` follows the documented schema (``ok``,
+``first_divergence``, ``rows`` with ``stage, name, scaled, tol, ok`` and more);
+``write(out_dir)`` writes ``REPORT.md``, ``check.json`` and the figures as one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .rows import ALSO, ROOT, Divergence, Row
+
+SCHEMA = "nn-parity-check/1"
+
+
+def _num(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return "inf" if not math.isfinite(x) else f"{x:.1e}"
+
+
+@dataclass
+class CheckReport:
+    """The outcome of ``check``: ``ok``, the rows, the first divergence and the verdict."""
+
+    ok: bool
+    rows: list[Row]
+    first_divergence: Divergence | None
+    verdict: str
+    header: str
+    settings: dict[str, Any]
+    tree: str = ""
+    structure_error: str = ""
+    notes: list[str] = field(default_factory=list)
+    curves: dict[str, np.ndarray] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def table(self) -> str:
+        """The rows as a table in execution order, then the first divergence and verdict."""
+        lines = [self.header]
+        if self.structure_error:
+            return "\n".join([*lines, f"structure: {self.structure_error}", self.tree])
+        lines += self.notes
+        f32 = self.settings.get("dtype") == "float32"
+        cols = ["#", "stage", "yours", "torch", "end-to-end", "teacher-f.", "tol"]
+        cols += ["torch f32"] if f32 else []
+        body = [[*self._cells(i, r, f32)] for i, r in enumerate(self.rows, 1)]
+        widths = [max(len(str(c)) for c in col) for col in zip(cols, *body, strict=False)]
+        fmt = "  ".join(f"{{:<{w}}}" for w in widths) + "  {}"
+        lines.append(fmt.format(*cols, "status"))
+        for r, cells in zip(self.rows, body, strict=True):
+            status = r.status + (
+                f" (step {r.e2e.first_bad_step})"
+                if r.stage == "training" and r.e2e and r.e2e.first_bad_step is not None
+                else ""
+            )
+            mark = ">> " if r.status == ROOT else ""
+            lines.append(fmt.format(*cells, mark + status))
+        lines += self._summary()
+        return "\n".join(lines)
+
+    def _cells(self, i: int, r: Row, f32: bool) -> list[str]:
+        def value(m: Any) -> str:
+            if m is None:
+                return "-"
+            return m.problem.split(":")[0][:24] if m.problem else _num(m.scaled)
+
+        cells = [str(i), r.stage, r.label, r.torch, value(r.e2e), value(r.tf), _num(r.tol)]
+        if f32:
+            ref = next((m.ref_err for m in (r.tf, r.e2e) if m is not None), None)
+            cells.append(_num(ref))
+        return cells
+
+    def _summary(self) -> list[str]:
+        d = self.first_divergence
+        out = [""]
+        if d is None:
+            out.append("no divergence: yours agrees with torch at every row")
+        else:
+            row = self.rows[d.row]
+            out.append(f"first divergence: {d.stage} {row.label} (row {d.row + 1})")
+            if row.problem:
+                out.append(f"  problem: {row.problem}")
+            judged = row.tf if row.tf is not None and not row.tf.ok else row.e2e
+            if judged is not None and judged.zero_share:
+                out.append(f"  where torch's value is exactly 0, yours is not at "
+                           f"{judged.zero_share:.0%} of those entries")  # fmt: skip
+            out.append(f"  diagnosis: {d.diagnosis.text}")
+            if d.diagnosis.fix:
+                out.append(f"  fix: {d.diagnosis.fix}")
+            if d.diagnosis.residual is not None:
+                out.append(
+                    f"  verified: with this mistake named, yours and torch agree to a "
+                    f"scaled error of {d.diagnosis.residual:.1e} "
+                    f"(tol {d.diagnosis.tol:.0e})"
+                )
+            if d.diagnosis.pitfall:
+                out.append(f"  see {d.diagnosis.pitfall}")
+        for row in self.rows:
+            if row.status == ALSO and row.diagnosis is not None:
+                out.append(f"also wrong on its own: {row.stage} {row.label}: {row.diagnosis}")
+        out.append(f"verdict: {self.verdict}")
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON schema as a dict."""
+        return {
+            "schema": SCHEMA,
+            "ok": self.ok,
+            "first_divergence": None
+            if self.first_divergence is None
+            else self.first_divergence.to_json(),
+            "verdict": self.verdict,
+            "structure_error": self.structure_error or None,
+            "structure": self.tree,
+            "settings": self.settings,
+            "notes": self.notes,
+            "seconds": round(self.seconds, 3),
+            "rows": [r.to_json() for r in self.rows],
+        }
+
+    def to_json(self) -> str:
+        """``to_dict()`` as JSON text (no NaN or Infinity: those become null)."""
+        return json.dumps(self.to_dict(), indent=2, allow_nan=False)
+
+    def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
+        """Write REPORT.md, check.json and figures/*.png into ``out_dir`` atomically: all are
+        built in a staging directory beside it and moved into place only when complete."""
+        from .figures import write_figures
+
+        dest = Path(out_dir)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        staged = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
+        try:
+            figures = write_figures(self, staged / "figures")
+            (staged / "check.json").write_text(self.to_json() + "\n", encoding="utf-8")
+            (staged / "REPORT.md").write_text(self.markdown(figures), encoding="utf-8")
+            return _publish(staged, dest)
+        finally:
+            shutil.rmtree(staged, ignore_errors=True)
+
+    def markdown(self, figures: list[str]) -> str:
+        """REPORT.md: the settings, the table, the diagnosis and the figures."""
+        lines = ["# nn-parity check", "", "```text", self.table(), "```", ""]
+        if self.tree and not self.structure_error:
+            lines += ["## Structure", "", "```text", self.tree, "```", ""]
+        lines += ["## Settings", ""] + [f"- {k}: `{v}`" for k, v in self.settings.items()]
+        lines += [""] + [f"![{Path(f).stem}]({f})" for f in figures]
+        return "\n".join(lines) + "\n"
+
+
+def _publish(staged: Path, dest: Path) -> list[Path]:
+    """Move the staged output into ``dest`` by renames: ``figures/`` as a whole (an older one
+    is swapped out, so no stale figure survives), then check.json, then REPORT.md."""
+    dest.mkdir(parents=True, exist_ok=True)
+    out = []
+    if (staged / "figures").is_dir():
+        if (dest / "figures").exists():
+            os.rename(dest / "figures", staged / "old-figures")
+        os.rename(staged / "figures", dest / "figures")
+        out += sorted((dest / "figures").iterdir())
+    for name in ("check.json", "REPORT.md"):
+        os.replace(staged / name, dest / name)
+        out.append(dest / name)
+    return out

@@ -1,0 +1,164 @@
+"""The structure stage: which of your tensors is which of torch's, and in which layout.
+
+Your network maps onto torch's ``nn.Sequential`` of ``Linear, act, Linear, act, ..., Linear``
+(``torch_impl.build_model``): your k-th weight is module ``2k``'s ``weight``, your k-th
+activation is module ``2k+1``. A weight is stored either ``(in, out)`` (``x @ W``, the NumPy
+tutorials' layout) or ``(out, in)`` (``x @ W.T``, torch's). ``layout="auto"`` decides from
+the shapes: the chain ``D -> h1 -> ... -> outputs`` fits only one of the two unless every
+weight is square; then a probe decides (``probe``: run your code once and see which layout
+reproduces torch). The mapping is drawn as a tree; a row that does not fit is marked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+LAYOUTS = ("auto", "in_out", "out_in")
+HEADS = ("multiclass", "binary", "regression")
+TORCH_LOSS = {
+    "multiclass": "CrossEntropyLoss",
+    "binary": "BCEWithLogitsLoss",
+    "regression": "MSELoss",
+}
+TORCH_ACT = {
+    "sigmoid": "Sigmoid",
+    "tanh": "Tanh",
+    "relu": "ReLU",
+    "leaky_relu": "LeakyReLU(0.01)",
+    "identity": "Identity",
+    "softmax": "Softmax(dim=-1)",
+}
+
+
+@dataclass(frozen=True)
+class LinearSpec:
+    """One of your Linear layers: the names and shapes of its weight and bias."""
+
+    weight: str
+    weight_shape: tuple[int, ...]
+    bias: str
+    bias_shape: tuple[int, ...] | None  # None: no bias found
+
+
+@dataclass(frozen=True)
+class Net:
+    """The decided mapping: your network as torch's ``nn.Sequential``."""
+
+    n_in: int
+    widths: tuple[int, ...]  # output width of each Linear
+    activations: tuple[str, ...]  # one per hidden layer
+    output_activation: str | None  # a sigmoid/softmax you apply before your loss (Layers)
+    head: str
+    layout: str  # "in_out" or "out_in"
+    layout_how: str  # "given", "shapes", "probe", "symmetric weights"
+    linears: tuple[LinearSpec, ...]
+    tree: str
+
+    @property
+    def hidden(self) -> tuple[int, ...]:
+        return self.widths[:-1]
+
+    def torch_key(self, k: int, what: str) -> str:
+        """torch's state-dict key of Linear ``k``'s ``"weight"`` or ``"bias"``."""
+        return f"{2 * k}.{what}"
+
+
+class StructureError(Exception):
+    """Your tensors do not fit torch's network; ``tree`` shows the mapping, bad row marked."""
+
+    def __init__(self, message: str, tree: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.tree = tree
+
+
+def _in_out(shape: tuple[int, ...], layout: str) -> tuple[int, int]:
+    a, b = shape
+    return (a, b) if layout == "in_out" else (b, a)
+
+
+Bad = tuple[int, str, str]  # (Linear index, "weight" or "bias", why it does not fit)
+
+
+def chain_error(linears: tuple[LinearSpec, ...], n_in: int, n_out: int, layout: str) -> Bad | None:
+    """The first row that does not fit in ``layout``, or None."""
+    fan_in = n_in
+    for k, spec in enumerate(linears):
+        i, o = _in_out(spec.weight_shape, layout)
+        if i != fan_in:
+            source = "the input's features" if k == 0 else f"{linears[k - 1].weight}'s outputs"
+            why = f"{spec.weight} {spec.weight_shape} takes {i} inputs in the {layout} layout"
+            return k, "weight", f"{why}, but {source} are {fan_in}"
+        if spec.bias_shape is None:
+            return k, "bias", f"{spec.weight} has no bias {spec.bias!r} (torch's Linear has one)"
+        if spec.bias_shape != (o,):
+            why = f"{spec.bias} has shape {spec.bias_shape}; {spec.weight} has {o} outputs"
+            return k, "bias", f"{why}, so the bias must be ({o},)"
+        fan_in = o
+    if fan_in != n_out:
+        why = f"the last layer has {fan_in} outputs; the head on this data needs {n_out}"
+        return len(linears) - 1, "weight", why
+    return None
+
+
+def decide_layout(
+    linears: tuple[LinearSpec, ...],
+    n_in: int,
+    n_out: int,
+    requested: str,
+    probe: Callable[[], tuple[str | None, str]],
+) -> tuple[str, str, Bad | None]:
+    """``(layout, how, error)``: the layout to use, how it was decided, the first bad row."""
+    if requested != "auto":
+        return requested, "given", chain_error(linears, n_in, n_out, requested)
+    errors = {lay: chain_error(linears, n_in, n_out, lay) for lay in ("in_out", "out_in")}
+    fits = [lay for lay, err in errors.items() if err is None]
+    if len(fits) == 1:
+        return fits[0], "shapes", None
+    if not fits:  # report the layout that got further through the chain
+        best = max(errors, key=lambda lay: (errors[lay] or (0, "", ""))[0])
+        return best, "shapes (neither fits)", errors[best]
+    layout, how = probe()
+    return layout or "in_out", how, None
+
+
+def draw_tree(
+    linears: tuple[LinearSpec, ...],
+    acts: tuple[str, ...],
+    output_activation: str | None,
+    layout: str,
+    bad: Bad | None,
+    names: tuple[str, ...] = (),
+) -> str:
+    """The mapping as a tree: yours on the left, torch's module and key on the right."""
+    rows: list[tuple[str, str, str]] = []
+    for k, spec in enumerate(linears):
+        where = f"{names[2 * k]} " if names else ""
+        try:
+            i, o = _in_out(spec.weight_shape, layout)
+            twin = f"Linear({i}, {o})"
+        except ValueError:
+            twin = "Linear(?)"
+        bias = "(none)" if spec.bias_shape is None else f"{spec.bias} {spec.bias_shape}"
+        for what, label in (("weight", f"{spec.weight} {spec.weight_shape}"), ("bias", bias)):
+            note = bad[2] if bad is not None and bad[:2] == (k, what) else ""
+            rows.append((f"{where}{label}", f"{2 * k}.{what}  {twin}", note))
+        if k < len(acts):
+            where = f"{names[2 * k + 1]} " if names else ""
+            rows.append((f"{where}{acts[k]}", f"{2 * k + 1} {TORCH_ACT.get(acts[k], '?')}", ""))
+    if output_activation is not None:
+        where = f"{names[-1]} " if names else ""
+        rows.append((f"{where}{output_activation}", "(inside torch's loss)", ""))
+    return render_rows(rows, f"yours -> torch nn.Sequential (layout {layout})")
+
+
+def render_rows(rows: list[tuple[str, str, str]], title: str) -> str:
+    """``rows`` of (yours, torch, note) as a tree; a row with a note is marked ``<--``."""
+    width = max([len(r[0]) for r in rows] + [8])
+    lines = [title]
+    for n, (left, right, note) in enumerate(rows):
+        branch = "└──" if n == len(rows) - 1 else "├──"
+        mark = f"   <-- {note}" if note else ""
+        lines.append(f"{branch} {left.ljust(width)}  ->  {right}{mark}")
+    return "\n".join(lines)

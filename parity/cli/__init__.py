@@ -1,0 +1,48 @@
+"""The ``nn-parity`` command: ``report``, ``train``, ``predict``, ``bench`` and ``check``.
+
+::
+
+    nn-parity report  [--quick] [--out DIR] [--device auto|cpu|cuda] [--dtype float64|float32|both]
+                      [--seed N]
+    nn-parity train   (--dataset NAME | --data FILE --target COLUMN) [--hidden 16,16]
+                      [--activation tanh[,relu...]] [--head HEAD] [--epochs N] [--lr LR]
+                      [--batch-size N] [--optimizer sgd|adam] [--momentum M] [--init INIT]
+                      [--backend scratch|torch|both] [--dtype float64|float32]
+                      [--device auto|cpu|cuda] [--seed N] [--out DIR]
+    nn-parity predict --model DIR --data FILE [--backend scratch|torch] [--weights FILE]
+                      [--device auto|cpu|cuda] [--output FILE]
+    nn-parity bench   [--configs small,medium,large] [--repeats N] [--dtype float64|float32]
+    nn-parity check   FILE.py[:NAME] | --self | --demo [NAME]   (see parity.check.command)
+    nn-parity --version
+
+One module per command (``report``, ``train``, ``predict``, ``bench`` here; ``check`` in
+``parity.check.command``), each with ``add_parser(subparsers)`` and ``run(args)``; ``main``
+lists them in ``COMMANDS``. ``common`` holds what they share, ``model_card`` the typed
+``model.json``.
+
+Every command but ``check`` takes ``--threads N`` (default 1: the networks are small, and
+thread pools spinning up for tiny matrices make torch several times slower on a few cores);
+``--help`` shows every option's default.
+
+Bad input (a mistyped option or value, an unknown dataset or activation, a missing or
+malformed file, a target column that is absent, has NaNs, a single value or a class with
+a single row, weights that do not fit the network, CUDA where there is none) ends with one
+line ``nn-parity: error: ...`` on stderr (for an option, ``(see nn-parity COMMAND --help)``
+after it) and exit status 2, before anything is written: it is a ``UsageError`` (a library
+call on the user's input turns its ValueError into one with ``user_input()``) or an OSError.
+Any other exception is a bug and keeps its traceback; outputs are staged and moved into
+place by rename (``parity._util.atomic``), so an interrupted command leaves no half-written
+files. ``report`` exits 1 when a parity check failed (the report is still written: it says
+what failed), 0 otherwise; so does ``train --backend both`` when the two sides disagree.
+
+torch, scikit-learn and matplotlib are imported only once a command needs them: ``--help``
+and argument errors are immediate, ``train --backend scratch`` never imports torch, nor
+scikit-learn for a file or for ``xor``, ``spirals`` and ``sine``, and matplotlib loads only
+to draw a figure.
+"""
+
+from .common import PROG, UsageError, user_input
+from .main import COMMANDS, build_parser, installed_version, main
+
+__all__ = ["COMMANDS", "PROG", "UsageError", "build_parser", "installed_version", "main",
+           "user_input"]  # fmt: skip

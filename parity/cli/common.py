@@ -1,0 +1,159 @@
+"""What every ``nn-parity`` command shares: the usage error, the parser classes, option types.
+
+A command module (``report``, ``train``...) adds its sub-command with :func:`add_command`,
+which gives it the shared ``--threads`` option and the help formatter, and raises
+:class:`UsageError` (or lets an OSError through) for bad input; ``parity.cli.main`` prints
+either as one ``nn-parity: error:`` line with exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+PROG = "nn-parity"
+DEVICES = ("auto", "cpu", "cuda")
+
+
+class UsageError(ValueError):
+    """A bad option value or input file: ``main`` prints it as one line and exits 2."""
+
+
+@contextmanager
+def user_input() -> Iterator[None]:
+    """Around a library call that checks what the user gave (an option's value, a file): its
+    ValueError becomes a :class:`UsageError`; any other exception stays a bug."""
+    try:
+        yield
+    except UsageError:
+        raise
+    except ValueError as err:
+        raise UsageError(str(err)) from err
+
+
+# --------------------------------------------------------------------------------------------
+# parser classes
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose option errors are one line, as every other error of the
+    command: ``nn-parity: error: MESSAGE (see nn-parity COMMAND --help)``, exit status 2."""
+
+    help_hint: str | None = None  # the help to point to; default: this parser's own
+    commands: tuple[str, ...] = ()  # the sub-commands' names (set by build_parser)
+
+    def error(self, message: str) -> NoReturn:
+        hint = self.help_hint or f"{self.prog} --help"
+        self.exit(2, f"{PROG}: error: {message} (see {hint})\n")
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows ``(default: X)`` after each option's help, except where there is no default
+    to show (None, a flag) or the help already explains it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False or "default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
+def add_command(subparsers: Any, name: str, *, help: str, description: str) -> Parser:
+    """A sub-command's parser on ``nn-parity``'s ``subparsers``, with the option every
+    command takes (``--threads N``) and the help formatter that shows defaults."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--threads",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="torch and BLAS threads (default: 1, the fastest for these small networks)",
+    )
+    parser: Parser = subparsers.add_parser(
+        name, help=help, description=description, parents=[common], formatter_class=HelpFormatter
+    )
+    return parser
+
+
+# --------------------------------------------------------------------------------------------
+# option values
+
+
+def _int_at_least(text: str, minimum: int, what: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1."""
+    return _int_at_least(text, 1, "a positive integer")
+
+
+def seed(text: str) -> int:
+    """An argparse type: a seed, an integer >= 0."""
+    return _int_at_least(text, 0, "a seed, an integer >= 0")
+
+
+def parse_hidden(text: str) -> tuple[int, ...]:
+    """``"16,16"`` -> ``(16, 16)``; ``""`` or ``"none"`` -> ``()`` (no hidden layer)."""
+    if text.strip().lower() in ("", "none"):
+        return ()
+    sizes = []
+    for part in text.split(","):
+        try:
+            size = int(part)
+        except ValueError:
+            size = 0
+        if size < 1:
+            raise UsageError(
+                f"--hidden must be comma-separated positive sizes like 16,16 (or 'none'), "
+                f"got {text!r}"
+            )
+        sizes.append(size)
+    return tuple(sizes)
+
+
+def parse_activation(text: str) -> str | tuple[str, ...]:
+    """``"tanh"`` -> ``"tanh"`` for every layer; ``"relu,tanh"`` -> one name per layer."""
+    names = tuple(n.strip() for n in text.split(","))
+    return names[0] if len(names) == 1 else names
+
+
+def check_out_dir(path: Path, option: str = "--out") -> Path:
+    """``path`` unless it exists as something other than a directory (UsageError)."""
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{option} {str(path)!r} exists and is not a directory")
+    return path
+
+
+def resolve_device(name: str) -> str:
+    """``auto`` -> ``cuda`` when available else ``cpu``; ``cuda`` without CUDA -> UsageError
+    worded for the command line (``--device``), not for the Python API. ``cpu`` is answered
+    without importing torch (a scratch-only command never needs it)."""
+    if name == "cpu":
+        return "cpu"
+    import torch
+
+    import torch_impl
+
+    try:
+        return torch_impl.resolve_device(name).type
+    except ValueError as err:
+        if not name.startswith("cuda") or torch.cuda.is_available():
+            raise UsageError(str(err)) from err
+    why = (
+        f"this torch {torch.__version__} is a CPU-only build"
+        if torch.version.cuda is None
+        else f"torch {torch.__version__} (CUDA {torch.version.cuda}) finds no GPU"
+    )
+    raise UsageError(
+        f"--device {name}: no CUDA device is available ({why}); use --device cpu, "
+        f"or --device auto to take CUDA only where there is one"
+    )

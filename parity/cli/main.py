@@ -1,0 +1,69 @@
+"""The ``nn-parity`` entry point: the parser built from the command modules, and ``main``.
+
+Each command is a module in ``COMMANDS`` with ``add_parser(subparsers)``, which adds its
+sub-command and sets its ``handler`` (``run(args) -> exit status``); a new command is one
+more module here. ``main`` runs the handler and turns the command's own usage error
+(``UsageError``) and an OSError into one line ``nn-parity: error: ...`` and exit status 2;
+any other exception is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from collections.abc import Sequence
+
+from ..check import command as check
+from . import bench, predict, report, train
+from .common import PROG, HelpFormatter, Parser, UsageError
+
+COMMANDS = (report, train, predict, bench, check)  # in the order `nn-parity --help` lists them
+
+
+def installed_version() -> str:
+    """The installed ``nn-parity`` distribution's version, or ``"unknown"``."""
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version("nn-parity")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def build_parser() -> Parser:
+    """The ``nn-parity`` argument parser with one sub-command per module of ``COMMANDS``."""
+    parser = Parser(
+        prog=PROG,
+        description="One feed-forward network written twice (NumPy from scratch, PyTorch), "
+        "proven equal.",
+        formatter_class=HelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
+    sub = parser.add_subparsers(dest="command_name", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_parser(sub)
+    parser.commands = tuple(sub.choices)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``nn-parity`` with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if argv and argv[0] in parser.commands:
+        # errors the main parser reports (an unknown option) belong to the command
+        parser.help_hint = f"{PROG} {argv[0]} --help"
+    args = parser.parse_args(argv)  # exits 2 with one line on a bad option (Parser.error)
+    args.command = shlex.join([PROG, *argv])
+    try:
+        return int(args.handler(args))
+    except BrokenPipeError:  # stdout closed early (`| head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except (UsageError, OSError) as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; nothing was written", file=sys.stderr)
+        return 130

@@ -1,0 +1,156 @@
+"""What every claim shares: its records, the agreement check, its table and figure helpers.
+
+A claim module (``collapse``, ``vanishing``, ``convergence``, ``dying``, ``softmax``,
+``heads``) holds one claim's experiment, checks, table, figure and prose, gathered in one
+:class:`Claim`; ``parity.experiments.claims.run_claims`` runs them in order and renders each
+as a :class:`ClaimSection`. Measured numbers whose keys end ``.scratch`` / ``.torch`` come
+in pairs, one per implementation (``SIDE_NAMES``); keys without a suffix describe the data
+or a setting, not a network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..._util.style import format_number, save_figure
+from ...sides import SCRATCH, TORCH
+
+SIDE_NAMES = (SCRATCH.name, TORCH.name)  # the suffixes of the paired numbers, scratch first
+Numbers = dict[str, float]
+AGREE_RTOL = 1e-9  # scratch and torch numbers agree to this (relative; 1e-12 absolute floor)
+
+
+@dataclass
+class ClaimSection:
+    """One claim's report section.
+
+    ``markdown`` is the section body (no heading): the claim, how it is measured, a table of
+    the measured numbers for scratch and torch, the verdict and figure links of the form
+    ``![alt](figures/NAME.png)``, relative to the report directory. ``numbers`` are the
+    demonstrating numbers (as returned by the claim's function).
+    """
+
+    key: str
+    title: str
+    markdown: str
+    passed: bool
+    numbers: dict[str, float]
+
+
+@dataclass
+class Check:
+    """One asserted direction of a claim: a statement, the measured value, whether it held."""
+
+    statement: str
+    measured: str
+    held: bool
+
+
+@dataclass
+class Experiment:
+    """What a claim's experiment produced: the numbers and what its figure needs."""
+
+    numbers: Numbers
+    curves: dict[Any, Any]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One seed claim: its prose, and the functions that measure, judge, tabulate and draw it.
+
+    ``run(seed, quick)`` runs the experiment on both implementations; ``checks(numbers)``
+    states each direction the claim asserts; ``table(numbers)`` is the Markdown table;
+    ``draw(experiment, path)`` writes the figure; ``figure`` is its (file stem, alt text).
+    """
+
+    key: str
+    title: str
+    claim: str
+    method: str
+    run: Callable[[int, bool], Experiment]
+    checks: Callable[[Numbers], list[Check]]
+    table: Callable[[Numbers], str]
+    draw: Callable[[Experiment, Path], None]
+    figure: tuple[str, str]
+
+
+def sides_agree(numbers: Numbers, atol: float = 1e-12) -> float:
+    """The worst relative disagreement between the ``.scratch`` and ``.torch`` twins.
+
+    Returns ``max |s - t| / max(|s|, |t|)`` over the pairs whose difference exceeds
+    ``atol``, 0.0 when every pair agrees to ``atol`` (a quantity that is itself a rounding
+    error, such as a max difference of 1e-16, is judged by ``atol``, the rest relative to
+    their size). A number with only a ``.scratch`` side is a ``KeyError``.
+    """
+    worst = 0.0
+    for key, s in numbers.items():
+        if not key.endswith(".scratch"):
+            continue
+        t = numbers[key[: -len(".scratch")] + ".torch"]
+        diff = abs(s - t)
+        if diff > atol:
+            worst = max(worst, diff / max(abs(s), abs(t)))
+    return worst
+
+
+def agreement(numbers: Numbers) -> Check:
+    """The check every claim ends with: scratch and torch agree on every number, and every
+    training run the experiment made stayed within the parity tolerances."""
+    worst = sides_agree(numbers)
+    runs = [v for k, v in numbers.items() if k.endswith("runs_in_parity")]
+    in_parity = ""
+    if runs:
+        in_parity = (
+            "; every training run in parity" if all(runs) else "; a training run FAILED parity"
+        )
+    return Check(
+        f"scratch and torch agree on every number (relative {AGREE_RTOL:.0e}; differences "
+        "below 1e-12 absolute, which are rounding, count as agreement)",
+        f"worst {worst:.1e}{in_parity}",
+        worst <= AGREE_RTOL and all(runs),
+    )
+
+
+def markdown(claim: Claim, numbers: Numbers, checks: list[Check], passed: bool) -> str:
+    """The section body: claim, method, table, verdict with one line per check, figure link."""
+    verdict = "\n".join(
+        f"- {'✅' if c.held else '❌'} {c.statement}: measured {c.measured}" for c in checks
+    )
+    stem, alt = claim.figure
+    return (
+        f"**Claim.** {claim.claim}\n\n"
+        f"**How it is measured.** {claim.method}\n\n"
+        f"{claim.table(numbers)}\n\n"
+        f"**Verdict: {'the claim holds' if passed else 'the claim does NOT hold'}.**\n\n"
+        f"{verdict}\n\n"
+        f"![{alt}](figures/{stem}.png)\n"
+    )
+
+
+def both(numbers: Numbers, key: str, values: Sequence[float]) -> None:
+    """Store one measured quantity for both sides: ``key.scratch`` and ``key.torch``."""
+    for side, value in zip(SIDE_NAMES, values, strict=True):
+        numbers[f"{key}.{side}"] = float(value)
+
+
+def pair_rows(numbers: Numbers, rows: Sequence[tuple[str, str]]) -> str:
+    """A Markdown table of ``(label, key)`` rows, one column per implementation."""
+    lines = ["| quantity | scratch | torch |", "|---|---:|---:|"]
+    for label, key in rows:
+        if f"{key}.scratch" in numbers:
+            s, t = (format_number(numbers[f"{key}.{side}"]) for side in SIDE_NAMES)
+            lines.append(f"| {label} | {s} | {t} |")
+        elif key in numbers:  # a property of the data or a setting: the same for both sides
+            value = format_number(numbers[key])
+            lines.append(f"| {label} | {value} | {value} |")
+    return "\n".join(lines)
+
+
+def save(fig: Any, path: Path, **adjust: float) -> None:
+    """Lay out with fixed margins (``tight_layout`` would render the figure twice), save, close."""
+    margins = {"left": 0.08, "right": 0.97, "top": 0.9, "bottom": 0.1, "wspace": 0.2}
+    fig.subplots_adjust(**(margins | adjust))
+    save_figure(fig, path, version_stamp=True)

@@ -1,0 +1,102 @@
+"""``nn-parity report``: the parity grid, training curves, activations, datasets and claims,
+written as ``REPORT.md`` plus ``figures/*.png``.
+
+The report is a list of sections that render in order (``build.SECTIONS``): each is a
+function of one shared :class:`ReportContext` that draws its figures and returns a
+:class:`Section` (title, Markdown, figures); the contents line links each section by the
+anchor derived from its title.
+
+- ``sections.grid``: ``parity.grid.check_cell`` over ``parity.grid.grid_cells`` (or a
+  representative subset with fewer steps for ``--quick``): the worst error per dtype and
+  quantity against its tolerance and reason, and at the end one row per cell;
+- ``sections.curves``: per-step loss of both sides and their absolute difference, per
+  activation/task;
+- ``sections.activations``: every activation and its derivative, scratch's backward vs torch
+  autograd;
+- ``sections.datasets``: decision boundaries of both sides on the 2-D sets, test metrics
+  everywhere;
+- ``sections.claims``: the seed's claim experiments (``run_claims``);
+- ``environment``: versions, BLAS, threads, device, and the exact command; ``render``: the
+  header, the Timings section and the Markdown of the whole report.
+
+``generate(ReportOptions(...))`` renders the Markdown and the figures into a staging
+directory next to the destination and publishes them by rename (``parity._util.atomic``), so
+an interrupted run leaves the previous report intact. Every number in the report is a
+function of the options (same seed, same machine, same numbers), except the timings, which
+live in the report's last section and nowhere else.
+
+matplotlib and torch are imported inside the functions that need them.
+"""
+
+from .._util.style import use_agg
+from .build import SECTIONS, generate, run_sections
+from .context import ReportContext, ReportOptions, ReportResult, Section, anchor
+from .environment import environment, environment_section, torch_cpu_blas
+from .figures import CURVE_FLOOR, plot_loss_difference
+from .render import render, strip_timings, timings_section
+from .sections.activations import ACTIVATION_FORMULAS, activation_curves, activations_section
+from .sections.boundary import MESH, plot_boundary
+from .sections.claims import claims_section
+from .sections.curves import curves_section, plot_curves
+from .sections.datasets import (
+    BOUNDARY_DATASETS,
+    DATASET_SPECS,
+    QUICK_EPOCH_DIVISOR,
+    DatasetRun,
+    dataset_specs,
+    datasets_section,
+    run_datasets,
+)
+from .sections.grid import (
+    KIND_LABELS,
+    QUICK_CELLS,
+    QUICK_MIN_STEPS,
+    TABLE_KINDS,
+    every_cell_section,
+    report_cells,
+    run_grid,
+    worst_errors_section,
+)
+
+__all__ = [
+    "ACTIVATION_FORMULAS",
+    "BOUNDARY_DATASETS",
+    "CURVE_FLOOR",
+    "DATASET_SPECS",
+    "KIND_LABELS",
+    "MESH",
+    "QUICK_CELLS",
+    "QUICK_EPOCH_DIVISOR",
+    "QUICK_MIN_STEPS",
+    "SECTIONS",
+    "TABLE_KINDS",
+    "DatasetRun",
+    "ReportContext",
+    "ReportOptions",
+    "ReportResult",
+    "Section",
+    "activation_curves",
+    "activations_section",
+    "anchor",
+    "claims_section",
+    "curves_section",
+    "dataset_specs",
+    "datasets_section",
+    "environment",
+    "environment_section",
+    "every_cell_section",
+    "generate",
+    "plot_boundary",
+    "plot_curves",
+    "plot_loss_difference",
+    "render",
+    "report_cells",
+    "run_datasets",
+    "run_grid",
+    "run_sections",
+    "strip_timings",
+    "timings_section",
+    "torch_cpu_blas",
+    "use_agg",
+    "worst_errors_section",
+]

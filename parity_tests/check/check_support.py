@@ -1,0 +1,25 @@
+"""The one assertion every example of ``parity.check`` goes through (a module with a unique
+name: ``from conftest import ...`` would find another folder's conftest in a full run)."""
+
+from __future__ import annotations
+
+from parity.check import CheckReport, check
+from parity.check.examples import Example
+
+
+def assert_finds(example: Example) -> CheckReport:
+    """A correct example passes; a buggy one names its first divergence (stage and your name)
+    and its diagnosis, verified within the tolerance, with a pitfall link."""
+    report = check(example.build(), **example.check)
+    if example.expect is None:
+        assert report.ok, report.table()
+        assert report.first_divergence is None
+        return report
+    assert not report.ok, report.table()
+    d = report.first_divergence
+    assert d is not None, report.table()
+    assert (d.stage, d.name, d.diagnosis.pattern) == example.expect, report.table()
+    assert d.diagnosis.residual is not None and d.diagnosis.tol is not None
+    assert d.diagnosis.residual <= d.diagnosis.tol
+    assert d.diagnosis.pitfall.startswith("docs/PORTING.md#")
+    return report

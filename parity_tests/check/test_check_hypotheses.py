@@ -1,0 +1,127 @@
+"""Each hypothesis on synthetic evidence: it names its own mistake, and stays silent on a
+correct value, on noise and on a mistake of another kind; the update-rule replays equal
+torch.optim where they claim to be torch's rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from parity.check import updates
+from parity.check.hypotheses import (
+    BY_ROLE,
+    bias_not_summed,
+    factor,
+    factors,
+    l2_penalty,
+    relu_remask,
+    transposed,
+)
+from parity.check.rows import Evidence
+
+rng = np.random.default_rng(0)
+T = rng.standard_normal((5, 5))
+
+
+def ev(yours, torch_value=T, **context):
+    return Evidence(yours, np.asarray(torch_value, float), "gradient", "weight_grad",
+                    {"tol": 1e-12, "n": 8, "d": 3, **context})  # fmt: skip
+
+
+@pytest.mark.parametrize(("label", "c", "meaning"), factors(8, 3), ids=lambda x: str(x))
+def test_each_factor_is_named(label, c, meaning):
+    found = factor(ev(c * T))
+    assert found is not None and found.pattern == "factor"
+    assert f"yours = {label} ×" in found.text and found.residual <= 1e-12
+
+
+@pytest.mark.parametrize(
+    "yours",
+    [T, 5 * T, T + 1e-6 * rng.standard_normal(T.shape), T.T, np.abs(T)],
+    ids=["correct", "unknown factor 5", "noise", "transposed", "abs"],
+)
+def test_factor_stays_silent(yours):
+    assert factor(ev(yours)) is None
+
+
+def test_transposed_square_and_not():
+    assert transposed(ev(T.T)).pattern == "transposed"
+    rect = rng.standard_normal((3, 5))
+    assert transposed(ev(rect.T, rect)).pattern == "transposed"
+    symmetric = T + T.T
+    assert transposed(ev(symmetric, symmetric)) is None  # indistinguishable: no claim
+    assert transposed(ev(2 * T)) is None
+
+
+def test_bias_not_summed():
+    rows = rng.standard_normal((8, 3))
+    assert bias_not_summed(ev(rows, rows.sum(axis=0))).pattern == "bias_not_summed"
+    assert bias_not_summed(ev(rows, rows.mean(axis=0) * 2)) is None
+
+
+def test_relu_remask_names_both_directions_and_nothing_else():
+    x = rng.standard_normal((6, 4))
+    G = rng.standard_normal((6, 4))
+    torch_dx = G * (x > 0)
+    through = relu_remask(ev(G, torch_dx, act="relu"))  # no mask at all
+    assert through.pattern == "relu_mask" and "lets gradient through" in through.text
+    assert "blocks" not in through.text
+    blocks = relu_remask(ev(torch_dx * (G > 0), torch_dx, act="relu"))
+    assert "blocks it at" in blocks.text and "lets" not in blocks.text
+    assert relu_remask(ev(torch_dx * 1.5, torch_dx, act="relu")) is None
+    assert relu_remask(ev(G, torch_dx, act="tanh")) is None
+
+
+def test_l2_penalty_needs_gradients_and_loss_to_agree():
+    W = rng.standard_normal((4, 3))
+    b = rng.standard_normal(3)
+    gW, gb = rng.standard_normal((4, 3)), rng.standard_normal(3)
+    lam, torch_loss = 0.03, 1.7
+    entries = [(gW + lam * W, gW, W), (gb, gb, b)]
+    base = {"tol": 1e-12, "n": 8, "d": 3, "l2": entries}
+    penalty = lam / 2 * (W * W).sum()
+    good = Evidence(torch_loss + penalty, np.asarray(torch_loss), "forward", "loss", base)
+    found = l2_penalty(good)
+    assert found.pattern == "l2_regulariser" and "λ = 0.03" in found.text
+    other = Evidence(torch_loss + 2 * penalty, np.asarray(torch_loss), "forward", "loss", base)
+    assert "half its derivative" in l2_penalty(other).text
+    wrong = Evidence(torch_loss + 3 * penalty, np.asarray(torch_loss), "forward", "loss", base)
+    assert l2_penalty(wrong) is None
+
+
+def test_every_role_has_hypotheses():
+    assert all(BY_ROLE[role] for role in BY_ROLE)
+
+
+def _torch_steps(make, p0, grads):
+    w = torch.tensor(p0["w"], requires_grad=True)
+    opt = make([w])
+    for g in grads:
+        w.grad = torch.tensor(g["w"])
+        opt.step()
+    return w.detach().numpy()
+
+
+@pytest.mark.parametrize(
+    ("rule", "make"),
+    [(updates.sgd(), lambda p: torch.optim.SGD(p, lr=0.1)),
+     (updates.sgd(0.9), lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9)),
+     (updates.sgd(0.9, nesterov=True),
+      lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True)),
+     (updates.adam(), lambda p: torch.optim.Adam(p, lr=0.1))],
+    ids=["sgd", "momentum", "nesterov", "adam"],
+)  # fmt: skip
+def test_replays_of_torchs_rules_equal_torch_optim(rule, make):
+    p0 = {"w": rng.standard_normal(7)}
+    grads = [{"w": rng.standard_normal(7) * 10.0**-k} for k in range(4)]
+    assert np.abs(rule(p0, grads, 0.1)["w"] - _torch_steps(make, p0, grads)).max() < 1e-15
+
+
+@pytest.mark.parametrize(("optimizer", "momentum"), [("sgd", 0.0), ("sgd", 0.9), ("adam", 0.0)])
+def test_candidates_never_include_torchs_own_rule(optimizer, momentum):
+    p0 = {"w": rng.standard_normal(7)}
+    grads = [{"w": rng.standard_normal(7)} for _ in range(3)]
+    own = updates.torch_rule(optimizer, momentum)[1](p0, grads, 0.1)["w"]
+    for _, text, rule, _ in updates.candidates(optimizer, momentum):
+        assert np.abs(rule(p0, grads, 0.1)["w"] - own).max() > 1e-9, text

@@ -1,0 +1,119 @@
+"""The report's parts one at a time: sections, anchors, rendering, figures and environment,
+without generating a whole report."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+import parity.report as report
+import parity.report.sections.claims as report_claims
+from parity.data import DATASETS
+from parity.report import ReportContext, ReportOptions, ReportResult, Section
+from parity.tolerances import KINDS
+
+
+def test_claims_section_lists_every_claims_verdict_then_its_body(monkeypatch, tmp_path):
+    sections = [  # what the report reads of the experiments' ClaimSection
+        SimpleNamespace(title="Claim A", markdown="body of A", passed=True),
+        SimpleNamespace(title="Claim B", markdown="body of B\n", passed=False),
+    ]
+    monkeypatch.setattr(report_claims, "run_claims", lambda *args, **kwargs: sections)
+    ctx = ReportContext(ReportOptions(quick=True), tmp_path, stream=None)
+    markdown, verdicts = report.claims_section(ctx).markdown, ctx.claims
+    assert verdicts == [True, False]
+    assert markdown.startswith("## The seed's claims")
+    assert "| Claim A | holds |\n| Claim B | **does not hold** |" in markdown
+    assert markdown.endswith("### Claim A\n\nbody of A\n\n### Claim B\n\nbody of B")
+
+
+def test_activation_derivatives_agree():
+    curves = report.activation_curves("cpu")
+    assert set(curves) == {"sigmoid", "tanh", "relu", "leaky_relu", "identity", "softmax"}
+    for name, c in curves.items():
+        np.testing.assert_allclose(c["d_scratch"], c["d_torch"], rtol=0, atol=1e-15, err_msg=name)
+    x, y = curves["sigmoid"]["x"], curves["sigmoid"]["f_scratch"]
+    np.testing.assert_allclose(curves["sigmoid"]["d_scratch"], y * (1 - y), rtol=1e-15)
+    assert curves["relu"]["d_scratch"][x == 0] == 0  # torch's convention at the kink
+
+
+def test_dataset_specs_cover_every_dataset():
+    assert set(report.DATASET_SPECS) == set(DATASETS)
+    assert set(report.TABLE_KINDS) == set(KINDS)
+    quick = report.dataset_specs("float64", "cpu", 0, quick=True)
+    full = report.dataset_specs("float64", "cpu", 0, quick=False)
+    assert list(quick) == list(full) == list(DATASETS)
+    assert all(q.epochs < f.epochs for q, f in zip(quick.values(), full.values(), strict=True))
+    assert all(spec.task == DATASETS[name].task for name, spec in full.items())
+
+
+def test_loss_difference_panel_draws_zeros_as_ticks_at_the_floor():
+    """Nonzero differences are dots, exact zeros grey ticks at the floor (counted in the
+    title), the tolerance a dotted line at tol × the largest loss: no line to the floor."""
+    plt = report.use_agg()
+    s = np.array([1.0, 0.5, 0.25, 0.125])
+    t = s + np.array([0.0, 1e-16, 0.0, 0.0])
+    fig, ax = plt.subplots()
+    report.plot_loss_difference(ax, s, t, 1e-9)
+    dots, ticks, limit = ax.get_lines()
+    assert dots.get_linestyle() == "None" and dots.get_marker() == "."
+    np.testing.assert_array_equal(dots.get_xdata(), [2])
+    assert ticks.get_linestyle() == "None" and ticks.get_marker() == "|"
+    np.testing.assert_array_equal(ticks.get_xdata(), [1, 3, 4])
+    np.testing.assert_array_equal(ticks.get_ydata(), [report.CURVE_FLOOR] * 3)
+    assert limit.get_linestyle() == ":" and limit.get_ydata()[0] == pytest.approx(1e-9)
+    assert ax.get_title().endswith("bit-identical at 3 of 4 steps")
+    plt.close(fig)
+
+
+def test_environment_names_torchs_blas_from_its_build():
+    import torch
+
+    row = report.torch_cpu_blas()
+    blas = re.search(r"BLAS_INFO=([^,\s]+)", torch.__config__.show())
+    assert blas is not None
+    assert row.lower().startswith(blas.group(1).lower())
+    assert "torch's own kernels" in row
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("The seed's claims", "the-seeds-claims"),
+        ("Datasets: decision boundaries and test metrics",
+         "datasets-decision-boundaries-and-test-metrics"),
+        ("Worst error per dtype and quantity", "worst-error-per-dtype-and-quantity"),
+        ("Step 1 — read_file (float64)", "step-1--read_file-float64"),
+    ],
+)  # fmt: skip
+def test_anchor_is_githubs_anchor_of_the_title(title, expected):
+    assert report.anchor(title) == expected
+    assert Section(title, "label", "body").anchor == expected
+
+
+def test_section_markdown_is_heading_over_body_and_lists_its_figures():
+    body = "Text.\n\n![a](figures/a.png)\n\n![b, more](figures/b_1.png) and [c](other/c.png)"
+    section = Section("Training curves", "curves", body)
+    assert section.markdown == f"## Training curves\n\n{body}"
+    assert section.figures == ("a.png", "b_1.png")
+
+
+def test_render_puts_header_then_sections_in_order_with_their_contents_links():
+    sections = [Section("First part", "first", "one"), Section("Second: more", "second", "two")]
+    sections.append(report.timings_section({"first": 1.25, "total": 1.25}))
+    result = ReportResult(Path("r/REPORT.md"), cells=4, cells_failed=1, datasets_failed=0,
+                          claims_failed=2, grid_cells=9, datasets=3, claims=5)  # fmt: skip
+    text = report.render(ReportOptions(quick=True, command="nn-parity report --quick"), result,
+                         sections)  # fmt: skip
+    assert text.startswith("# nn-parity report\n")
+    assert "**1 of 4 grid cells FAIL their tolerances**" in text
+    assert "; 3 of 3 dataset runs agree; 3 of 5 of the seed's claims hold." in text
+    assert "> **Quick run** (`--quick`): 4 of the grid's 9 cells" in text
+    assert ("Contents: [first](#first-part) · [second](#second-more) · [timings](#timings)\n\n"
+            "## First part\n\none\n\n## Second: more\n\ntwo\n\n## Timings\n\n") in text  # fmt: skip
+    assert text.endswith("| first | 1.2 |\n| total | 1.2 |\n")
+    assert report.strip_timings(text).endswith("## Second: more\n\ntwo\n")

@@ -1,0 +1,57 @@
+"""docs/DESIGN.md's layering, read from every import (``ast``, lazy ones included).
+
+scratch imports NumPy and the standard library only; torch_impl torch, NumPy and the standard
+library, never scratch or parity. Inside parity the layers point down: core (``parity/*.py``,
+``parity/_util``) <- check <- experiments <- report <- cli, where check and experiments may
+import the core only. A module's layer is its longest matching prefix in ``LAYERS``.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LAYERS = {"parity": "core", "parity.check": "check", "parity.experiments": "experiments",
+          "parity.report": "report", "parity.cli": "cli"}  # fmt: skip
+MAY_IMPORT = {"core": {"core"}, "check": {"core", "check"},
+              "experiments": {"core", "experiments"},
+              "report": {"core", "experiments", "report"}, "cli": set(LAYERS.values())}  # fmt: skip
+TOP_LEVEL = {"scratch": {"numpy", "scratch"}, "torch_impl": {"torch", "numpy", "torch_impl"}}
+
+
+def layer(module: str) -> str:
+    return LAYERS[max((p for p in LAYERS if module == p or module.startswith(p + ".")), key=len)]
+
+
+def imports(path: Path) -> tuple[str, set[str]]:
+    """The module name of ``path`` and every module it imports, relative ones resolved."""
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    package = parts[:-1]  # the package a relative import starts from (also for __init__.py)
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = [*package[: len(package) - node.level + 1]] if node.level else []
+            base += [node.module] if node.module else []
+            found |= {".".join([*base, alias.name]) for alias in node.names}
+    return ".".join(p for p in parts if p != "__init__"), found
+
+
+FILES = sorted(p for d in ("scratch", "torch_impl", "parity") for p in (ROOT / d).rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_imports_point_down(path):
+    module, found = imports(path)
+    top = module.split(".")[0]
+    for name in found:
+        head = name.split(".")[0]
+        if top in TOP_LEVEL:
+            assert head in TOP_LEVEL[top] | sys.stdlib_module_names, f"{module} imports {name}"
+        elif head == "parity":
+            assert layer(name) in MAY_IMPORT[layer(module)], f"{module} imports {name}"

@@ -1,0 +1,87 @@
+"""The minibatch order: per epoch, a fresh permutation of the rows cut into batches.
+
+Twin: a ``torch.utils.data.DataLoader`` with ``shuffle=True`` draws its permutation when an
+epoch starts; ``BatchOrder`` does the same, from a NumPy ``Generator``, so a run of any
+length holds one epoch of indices at a time. ``parity`` makes one order and hands it to both
+training loops (torch reads it through a ``DataLoader`` ``batch_sampler``).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Sequence
+from itertools import islice
+from typing import overload
+
+import numpy as np
+
+from ._checks import check_positive_int, check_rng
+
+
+class BatchOrder(Sequence[list[np.ndarray]]):
+    """``epochs`` epochs of minibatch index arrays, each epoch drawn when it is reached.
+
+    Epoch ``e`` is the ``e``-th ``rng.permutation(n)`` of the generator as it was when the
+    order was made, cut into ``steps_per_epoch`` batches of ``batch_size`` rows (the last may
+    be shorter). Memory is one epoch, whatever ``epochs`` is. The order keeps its own copy of
+    the generator, so iterating again replays the same values and the caller's generator is
+    not advanced. ``order[e]`` replays ``e + 1`` permutations (cheap for the first epochs).
+
+    Shape: ``len(order) == epochs``; each epoch is a list of 1-D int64 arrays.
+    """
+
+    def __init__(self, n: int, batch_size: int, epochs: int, rng: np.random.Generator) -> None:
+        self.n = check_positive_int(n, "n")
+        self.batch_size = check_positive_int(batch_size, "batch_size")
+        self.epochs = check_positive_int(epochs, "epochs")
+        self._rng = copy.deepcopy(check_rng(rng))  # the state at creation: every pass starts here
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """Batches per epoch: ``ceil(n / batch_size)``."""
+        return -(-self.n // self.batch_size)
+
+    @property
+    def steps(self) -> int:
+        """Optimizer steps in the whole run: ``epochs * steps_per_epoch`` (nothing is drawn)."""
+        return self.epochs * self.steps_per_epoch
+
+    def __len__(self) -> int:
+        return self.epochs
+
+    def __iter__(self) -> Iterator[list[np.ndarray]]:
+        rng = copy.deepcopy(self._rng)
+        for _ in range(self.epochs):
+            perm = rng.permutation(self.n)  # (n,)
+            yield [perm[i : i + self.batch_size] for i in range(0, self.n, self.batch_size)]
+
+    @overload
+    def __getitem__(self, index: int) -> list[np.ndarray]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[list[np.ndarray]]: ...
+
+    def __getitem__(self, index: int | slice) -> list[np.ndarray] | list[list[np.ndarray]]:
+        if isinstance(index, slice):
+            wanted = range(*index.indices(self.epochs))
+            last = max(wanted, default=-1)
+            drawn = {e: ep for e, ep in enumerate(islice(self, last + 1)) if e in wanted}
+            return [drawn[e] for e in wanted]
+        if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"BatchOrder indices must be integers or slices, got {index!r}")
+        e = int(index) + self.epochs if index < 0 else int(index)
+        if not 0 <= e < self.epochs:
+            raise IndexError(f"epoch {index} out of range for {self.epochs} epochs")
+        return next(islice(self, e, None))
+
+    def __repr__(self) -> str:
+        return f"BatchOrder(n={self.n}, batch_size={self.batch_size}, epochs={self.epochs})"
+
+
+def batch_order(n: int, batch_size: int, epochs: int, rng: np.random.Generator) -> BatchOrder:
+    """Per-epoch minibatch index arrays: a fresh permutation of ``range(n)`` each epoch, cut
+    into batches of ``batch_size`` (the last one may be shorter), drawn lazily (``BatchOrder``).
+
+    ``list(batch_order(...))`` gives the epochs as lists; ``order.steps`` the total step count.
+    """
+    return BatchOrder(n, batch_size, epochs, rng)
