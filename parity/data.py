@@ -13,8 +13,10 @@ Label conventions (shared by ``scratch/`` and ``torch_impl/``):
 - multiclass: ``y`` int64, shape ``(N,)``, values in ``[0, C)`` (class indices for
   ``nn.CrossEntropyLoss``).
 
-This module imports only NumPy (and ``scratch``'s name lists) at import time; scikit-learn
-is imported inside the functions that need it, so ``import parity.data`` stays fast. Users'
+This module imports only NumPy (and ``scratch``'s name lists) at import time. The synthetic
+sets need no scikit-learn: moons, circles and blobs come from ``parity.samples``, NumPy
+copies of scikit-learn's generators that return bit-identical arrays; scikit-learn is
+imported only to load a real dataset (iris, digits, breast_cancer, diabetes). Users'
 own files are read by ``parity.files``.
 """
 
@@ -28,6 +30,7 @@ import numpy as np
 
 from scratch import DTYPES, TASKS
 
+from .samples import make_blobs, make_circles, make_moons
 from .split import train_test_split
 from .standardize import cast_scaled, check_statistics, check_target_headroom, mean_std, scale
 from .standardize import standardize as standardize
@@ -176,17 +179,11 @@ def _make_xor(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _make_moons(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.datasets import make_moons
-
-    X, y = make_moons(n_samples=n, noise=0.2, random_state=seed)
-    return X, y.astype(np.int64)
+    return make_moons(n_samples=n, noise=0.2, random_state=seed)
 
 
 def _make_circles(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.datasets import make_circles
-
-    X, y = make_circles(n_samples=n, noise=0.1, factor=0.5, random_state=seed)
-    return X, y.astype(np.int64)
+    return make_circles(n_samples=n, noise=0.1, factor=0.5, random_state=seed)
 
 
 def _make_spirals(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -206,10 +203,7 @@ def _make_spirals(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _make_blobs(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.datasets import make_blobs
-
-    X, y = make_blobs(n_samples=n, centers=4, n_features=2, cluster_std=1.0, random_state=seed)
-    return X, y.astype(np.int64)
+    return make_blobs(n_samples=n, centers=4, n_features=2, cluster_std=1.0, random_state=seed)
 
 
 def _make_sine(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

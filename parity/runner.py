@@ -4,25 +4,36 @@
 state dict with scratch's initialisers and the per-epoch batch order once (``prepare``),
 train the candidate (scratch by default) and the reference (torch, always) each on its own
 (``train_side``), then compare per-step losses, gradients at the first and last step, final
-weights and test-set outputs (``compare_results``).
+weights and test-set outputs (``compare_results``). What the comparisons mean, ``agree``,
+``disagree``, ``diverged`` or ``chaotic``, is ``parity.outcome``'s (``ParityResult`` lives
+there); a side whose loss diverges is recorded, not raised, by ``run``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 import scratch
 
-from .compare import Comparison, compare, compare_dicts
 from .data import Dataset, load_dataset, one_hot
+from .outcome import (
+    ParityResult,
+    chaos_step,
+    compare_prefix,
+    compare_sides,
+    diverged_loss,
+    one_ulp_up,
+    only_trained_fail,
+)
 from .sides import SCRATCH, TORCH, Implementation, StateDict
 from .spec import Network, RunSpec
-from .tolerances import Tolerance, tolerance
 
 if TYPE_CHECKING:
     from torch import nn
@@ -135,11 +146,23 @@ class SideResult:
     test_outputs: np.ndarray  # (N_test, out) raw model outputs after training
     test_metric: float  # accuracy (classification) or MSE (regression) on the test split
     seconds: float = 0.0
+    # the side's fit stopped at a diverged loss (``.step``, ``.loss``, ``.lr``); ``losses``,
+    # ``history`` and ``final_state`` then hold what it reached, there are no test outputs
+    diverged: FloatingPointError | None = None
 
     @property
     def name(self) -> str:
         """The implementation's name."""
         return self.implementation.name
+
+    def divergence(self) -> str:
+        """``"diverged at step k (loss ...)"``, or ``"trained all N steps"``."""
+        d = self.diverged
+        if d is None:
+            return f"trained all {len(self.losses)} steps"
+        return (
+            f"diverged at step {getattr(d, 'step', len(self.losses))} (loss {diverged_loss(d):.3g})"
+        )
 
 
 def test_metric(task: str, outputs: np.ndarray, pred: np.ndarray | None, data: Dataset) -> float:
@@ -156,17 +179,19 @@ def train_side(
     validation: bool = False,
     progress: Progress | None = None,
     on_epoch: Callable[[int, Any], None] | None = None,
+    record_divergence: bool = False,
 ) -> SideResult:
     """Build ``impl``'s network for ``setup`` and train it with its own ``fit``.
 
     Records the gradients of the first and last step, the test-set outputs and metric of the
     trained network, and the training time. ``validation`` evaluates the test split after
     every epoch (into the history's ``val_*``); ``progress`` and ``on_epoch`` are passed to
-    ``fit``.
+    ``fit``. A ``fit`` that diverges raises its ``TrainingDiverged`` (a
+    ``FloatingPointError``); with ``record_divergence`` the side's result records it instead
+    (``SideResult.diverged``), with the steps it took.
     """
     spec, data, task = setup.spec, setup.data, setup.spec.task
     model = build(impl, setup)
-    optimizer = impl.make_optimizer(model, spec)
     last = setup.steps - 1
     grads: dict[str, StateDict] = {}
 
@@ -179,11 +204,16 @@ def train_side(
     val = {"X_val": data.X_test, "y_val": targets(spec, data, data.y_test)} if validation else {}
     with impl.session(impl.device(spec.device)):
         t0 = time.perf_counter()
-        history = impl.fit(
-            model, impl.make_loss(spec.loss), optimizer, data.X_train,
-            targets(spec, data, data.y_train), batches=setup.batches, task=task,
-            progress=progress, on_backward=on_backward, on_epoch=on_epoch, **val,
-        )  # fmt: skip
+        try:
+            history = impl.fit(
+                model, impl.make_loss(spec.loss), impl.make_optimizer(model, spec),
+                data.X_train, targets(spec, data, data.y_train), batches=setup.batches,
+                task=task, progress=progress, on_backward=on_backward, on_epoch=on_epoch, **val,
+            )  # fmt: skip
+        except FloatingPointError as diverged:
+            if not record_divergence:
+                raise
+            return _diverged_side(impl, model, grads, diverged, time.perf_counter() - t0)
         seconds = time.perf_counter() - t0
         outputs = impl.outputs(model, data.X_test)
         pred = None if task == "regression" else impl.predict(model, data.X_test, task)
@@ -201,95 +231,50 @@ def train_side(
     )
 
 
-@dataclass
-class ParityResult:
-    """A parity run's outcome: both sides' results and every comparison.
-
-    ``dataset`` names the data the run trained on; ``device`` is where the reference ran.
-    """
-
-    spec: RunSpec
-    dataset: str
-    network: Network
-    device: str
-    candidate: SideResult
-    reference: SideResult
-    comparisons: list[Comparison] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return all(c.ok for c in self.comparisons)
-
-    @property
-    def sides(self) -> dict[str, SideResult]:
-        """Both sides' results by implementation name, candidate first."""
-        return {side.name: side for side in (self.candidate, self.reference)}
-
-    @property
-    def worst(self) -> dict[str, Comparison]:
-        """The worst comparison per quantity group (``loss_curve``, ``final_weights``...)."""
-        worst: dict[str, Comparison] = {}
-        for c in self.comparisons:
-            group = c.name.split("[")[0]
-            if group not in worst or c.scaled > worst[group].scaled:
-                worst[group] = c
-        return worst
-
-    @property
-    def first_failure(self) -> Comparison | None:
-        """The first comparison over its tolerance (curves name the step), or ``None``."""
-        return next((c for c in self.comparisons if not c.ok), None)
-
-    def summary(self) -> str:
-        """A readable multi-line summary: verdict, worst error per quantity, metrics."""
-        s, cand, ref = self.spec, self.candidate, self.reference
-        metric = "test MSE" if s.task == "regression" else "test accuracy"
-        lines = [
-            f"{s.label()} on {self.dataset}: {'PARITY OK' if self.ok else 'PARITY FAILED'} "
-            f"({len(cand.losses)} steps, {s.optimizer} lr={s.lr}, device {s.device})",
-        ]
-        lines += [f"  {c.message}" for c in self.worst.values()]
-        lines.append(
-            f"  {metric}: {cand.name} {cand.test_metric:.4f}, {ref.name} {ref.test_metric:.4f}"
-        )
-        if not self.ok and self.first_failure is not None:
-            lines.append(f"  first failure: {self.first_failure.message}")
-        return "\n".join(lines)
-
-
-def compare_sides(
-    spec: RunSpec, cand: SideResult, ref: SideResult, device: str
-) -> list[Comparison]:
-    """Every comparison of a finished run: per-step loss curve, first- and last-step
-    gradients, final weights and test outputs, each against its tolerance on ``device``."""
-    dt, names = spec.dtype, (cand.name, ref.name)
-
-    def tol(kind: str) -> Tolerance:
-        return tolerance(kind, dt, device)
-
-    comps = [compare("loss_curve", cand.losses, ref.losses, tol("curve"), per_step=True,
-                     names=names)]  # fmt: skip
-    comps += compare_dicts(
-        "grad_first_step", cand.grads_first, ref.grads_first, tol("gradient"), names=names
+def _diverged_side(
+    impl: Implementation,
+    model: Any,
+    grads: dict[str, StateDict],
+    diverged: FloatingPointError,
+    seconds: float,
+) -> SideResult:
+    """The result of a side whose ``fit`` raised ``diverged``: the losses it recorded (the
+    exception's ``history``), the weights it stopped at, no test outputs."""
+    history = getattr(diverged, "history", None)
+    losses = getattr(history, "losses", [])
+    return SideResult(
+        implementation=impl,
+        losses=np.asarray(losses, dtype=np.float64),
+        history=history,
+        final_state=impl.state(model),
+        grads_first=grads.get("first", {}),
+        grads_last={},
+        test_outputs=np.empty((0, 0)),
+        test_metric=math.nan,
+        seconds=seconds,
+        diverged=diverged,
     )
-    # the last step's gradients come from trained weights: the trained-run bound applies
-    comps += compare_dicts(
-        "grad_last_step", cand.grads_last, ref.grads_last, tol("weights"), names=names
-    )
-    comps += compare_dicts(
-        "final_weights", cand.final_state, ref.final_state, tol("weights"), names=names
-    )
-    comps.append(
-        compare("test_outputs", cand.test_outputs, ref.test_outputs, tol("outputs"), names=names)
-    )
-    return comps
 
 
 def compare_results(setup: Setup, cand: SideResult, ref: SideResult) -> ParityResult:
-    """The :class:`ParityResult` of two sides trained on ``setup``."""
-    comparisons = compare_sides(setup.spec, cand, ref, setup.device)
-    return ParityResult(setup.spec, setup.data.name, setup.network, setup.device, cand, ref,
-                        comparisons)  # fmt: skip
+    """The :class:`ParityResult` of two sides trained on ``setup``.
+
+    A run where a side diverged is compared on what both reached (``compare_prefix``). When
+    only trained quantities fail, the candidate is trained once more from the initial
+    weights moved up by one ulp, to tell a chaotic run from a disagreement
+    (``parity.outcome``).
+    """
+    spec, device = setup.spec, setup.device
+    result = ParityResult(spec, setup.data.name, setup.network, device, cand, ref)
+    if cand.diverged is not None or ref.diverged is not None:
+        result.comparisons = compare_prefix(spec, cand, ref, device)
+        return result
+    result.comparisons = compare_sides(spec, cand, ref, device)
+    if only_trained_fail(result.comparisons):
+        twin_setup = dataclasses.replace(setup, initial_state=one_ulp_up(setup.initial_state))
+        twin = train_side(cand.implementation, twin_setup, record_divergence=True)
+        result.chaos_step, result.sensitivity = chaos_step(spec, cand, ref, twin, device)
+    return result
 
 
 def run(
@@ -304,7 +289,8 @@ def run(
     ``data`` is a built-in dataset's name (loaded with the spec's seed and dtype) or a
     :class:`parity.data.Dataset` of the spec's task and dtype. ``progress(step, total)`` is
     called as training advances (the candidate first, then torch, so ``total`` is twice the
-    number of steps).
+    number of steps). A side that diverges does not raise: the result's ``outcome`` is
+    ``"diverged"`` and ``summary()`` says where (see :class:`ParityResult`).
     """
     if not isinstance(candidate, Implementation):
         raise TypeError(
@@ -318,8 +304,8 @@ def run(
             return None
         return lambda step, _total: progress(offset + step, 2 * n_steps)
 
-    cand = train_side(candidate, setup, progress=relay(0))
-    ref = train_side(TORCH, setup, progress=relay(n_steps))
+    cand = train_side(candidate, setup, progress=relay(0), record_divergence=True)
+    ref = train_side(TORCH, setup, progress=relay(n_steps), record_divergence=True)
     return compare_results(setup, cand, ref)
 
 

@@ -23,6 +23,7 @@ from .activations import (
     softmax,
 )
 from .batches import BatchOrder, batch_order
+from .divergence import EXPLODING, TrainingDiverged
 from .gradcheck import gradcheck, gradcheck_errors, gradients
 from .init import (
     INITS,
@@ -45,6 +46,7 @@ from .train import History, evaluate, fit, predict, predict_proba, train_step
 __all__ = [
     "ACTIVATIONS",
     "DTYPES",
+    "EXPLODING",
     "INITS",
     "LOSSES",
     "SGD",
@@ -66,6 +68,7 @@ __all__ = [
     "Sigmoid",
     "Softmax",
     "Tanh",
+    "TrainingDiverged",
     "batch_order",
     "build_model",
     "calculate_gain",

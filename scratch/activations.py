@@ -2,8 +2,9 @@
 
 Every class caches the cheapest thing its backward needs: the output for Sigmoid, Tanh,
 ReLU and Softmax (their derivatives are functions of the output; ReLU's mask is ``y > 0``),
-the slope ``f'(x)`` for Leaky ReLU. Shapes are elementwise, ``x (*) -> y (*)``, except Softmax, which normalises
-along ``dim``.
+the slope ``f'(x)`` for Leaky ReLU. Shapes are elementwise, ``x (*) -> y (*)``, except
+Softmax, which normalises along ``dim``. Inside a network (``Sequential``) the activations
+write in place into the temporaries the layer before them made, forward and backward.
 """
 
 from __future__ import annotations
@@ -72,11 +73,7 @@ class Sigmoid(_Elementwise):
         return self.y
 
     def _backward(self, dy: np.ndarray, owned: bool, need_dx: bool) -> np.ndarray | None:
-        if not need_dx:
-            return None
-        one_minus_y = 1 - self.y  # (*)
-        dx = np.multiply(dy, self.y, out=dy if owned else None)  # (*)
-        return np.multiply(dx, one_minus_y, out=dx)  # dy * y * (1 - y)
+        return dy * self.y * (1 - self.y) if need_dx else None
 
 
 class Tanh(_Elementwise):
@@ -90,11 +87,7 @@ class Tanh(_Elementwise):
         return self.y
 
     def _backward(self, dy: np.ndarray, owned: bool, need_dx: bool) -> np.ndarray | None:
-        if not need_dx:
-            return None
-        slope = np.multiply(self.y, self.y)  # (*)
-        np.subtract(1, slope, out=slope)  # 1 - y^2
-        return np.multiply(dy, slope, out=dy if owned else slope)
+        return dy * (1 - self.y * self.y) if need_dx else None
 
 
 class ReLU(_Elementwise):

@@ -74,10 +74,10 @@ class Linear(Builtin):
         return y
 
     def _backward(self, dy: np.ndarray, owned: bool, need_dx: bool) -> np.ndarray | None:
-        self.weight._accumulate(np.matmul, dy.T, self.x)  # (out, in)
+        self.weight._accumulate(np.matmul, dy.T, self.x)  # dW += dy^T x  (out, in)
         if self.bias is not None:
-            self.bias._accumulate(np.add.reduce, dy, axis=0)  # (out,): dy.sum(axis=0)
-        return dy @ self.weight.data if need_dx else None  # (N, in)
+            self.bias._accumulate(np.add.reduce, dy, 0)  # db += dy summed over N  (out,)
+        return dy @ self.weight.data if need_dx else None  # dx = dy W  (N, in)
 
     def extra_repr(self) -> str:
         return (

@@ -40,9 +40,7 @@ class _Loss(ABC):
         return self._forward(*self._check(input, target, True))
 
     @abstractmethod
-    def _check(
-        self, input: Any, target: Any, check_input: bool
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _check(self, input: Any, target: Any, check_input: bool) -> tuple[np.ndarray, np.ndarray]:
         """``(input, target)`` checked (``input`` trusted when ``check_input`` is False)."""
 
     @abstractmethod
@@ -176,6 +174,14 @@ class CrossEntropyLoss(_Loss):
     forward already computed. input (N, C) logits, target (N,) integer class indices in [0, C).
     """
 
+    _arange = np.arange(0)
+
+    def _rows(self, n: int) -> np.ndarray:
+        """``np.arange(n)``, kept between calls (the batch size rarely changes)."""
+        if len(self._arange) != n:
+            self._arange = np.arange(n)
+        return self._arange
+
     def _check(self, input: Any, target: Any, check_input: bool) -> tuple[np.ndarray, np.ndarray]:
         x = check_float_array(input, "CrossEntropyLoss input", ndim=2) if check_input else input
         return x, _check_class_indices(target, x.shape)
@@ -185,14 +191,14 @@ class CrossEntropyLoss(_Loss):
         e = np.exp(shifted)  # (N, C)
         total = e.sum(axis=1, keepdims=True)  # (N, 1)
         self._cache = (e, total, target)  # backward's softmax is e / total
-        log_p = shifted[np.arange(len(target)), target] - np.log(total[:, 0])  # (N,)
+        log_p = shifted[self._rows(len(target)), target] - np.log(total[:, 0])  # (N,)
         s = log_p.sum()  # (): the sum of -log_p is exactly -s
         return float(-s / log_p.size if self.reduction == "mean" else -s)
 
     def backward(self) -> np.ndarray:
         e, total, target = self._cached()  # (N, C), (N, 1), (N,)
         dx = e / total  # (N, C): softmax(x)
-        dx[np.arange(len(target)), target] -= 1  # (N, C): softmax - onehot
+        dx[self._rows(len(target)), target] -= 1  # (N, C): softmax - onehot
         dx *= self._scale(len(target))
         return dx  # (N, C)
 
@@ -224,7 +230,9 @@ def _check_class_indices(target: Any, shape: tuple[int, int]) -> np.ndarray:
             f"CrossEntropyLoss: target shape {target.shape} does not match "
             f"input shape {shape}; expected ({n},){hint}"
         )
-    if target.min() < 0 or target.max() >= c:
+    # one pass for both bounds: seen as unsigned, a negative index is huge, so >= c too
+    as_unsigned = target.view(f"u{target.itemsize}") if target.dtype.kind == "i" else target
+    if as_unsigned.max() >= c:
         bad = target[(target < 0) | (target >= c)]
         raise ValueError(
             f"CrossEntropyLoss: class index {int(bad[0])} out of range "

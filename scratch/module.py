@@ -31,7 +31,7 @@ class Parameter:
     rather than adds). An array taken from ``.grad`` *before* ``zero_grad`` is not cleared.
     """
 
-    __slots__ = ("data", "_grad", "_zero")
+    __slots__ = ("_grad", "_zero", "data")
 
     def __init__(self, data: np.ndarray) -> None:
         self.data = data
@@ -55,14 +55,15 @@ class Parameter:
         """Clear the gradient (lazily: see the class docstring)."""
         self._zero = True
 
-    def _accumulate(self, compute: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        """``grad += compute(*args, **kwargs)``; straight into ``grad`` (``out=``) when it is
-        zero, so a step's gradient costs no temporary and no extra pass."""
+    def _accumulate(self, compute: Callable[..., Any], a: np.ndarray, b: Any) -> None:
+        """``grad += compute(a, b)``; straight into ``grad`` (``out=``) when it is zero, so a
+        step's gradient costs no temporary and no extra pass (``np.matmul``, ``np.add.reduce``
+        with an axis)."""
         if self._zero:
-            compute(*args, out=self._grad, **kwargs)
+            compute(a, b, out=self._grad)
             self._zero = False
         else:
-            self._grad += compute(*args, **kwargs)
+            self._grad += compute(a, b)
 
     @property
     def shape(self) -> tuple[int, ...]:

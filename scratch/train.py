@@ -15,6 +15,7 @@ message on both sides.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,8 @@ import numpy as np
 
 from ._checks import check_batches, check_features, check_positive_int, check_seed
 from .batches import batch_order
-from .losses import _Loss
+from .divergence import DivergenceWatch, optimizer_lr
+from .losses import LOSSES, _Loss
 from .model import Sequential
 from .tasks import (
     check_data,
@@ -38,6 +40,7 @@ from .tasks import (
 )
 
 Batches = Sequence[Sequence[np.ndarray]]
+_BUILTIN_LOSSES = frozenset(LOSSES.values())
 Pair = tuple[np.ndarray, np.ndarray]
 Loader = Iterable[Pair]
 
@@ -136,46 +139,55 @@ def fit(
             update (step counts from 0 over the whole run; gradients are in ``.grad``).
         progress: ``progress(done, total)`` after each step, ``done`` from 1 to ``total``.
         on_epoch: ``on_epoch(epoch, history)`` after each epoch's metrics (epoch from 0).
+
+    Raises:
+        TrainingDiverged: (a ``FloatingPointError``) at the first step whose loss is not
+            finite or exceeds ``EXPLODING * max(1, first loss)``, after its backward and
+            before its update, or at the end of an epoch whose training loss or parameters
+            diverged; see ``scratch.divergence``. The model keeps the weights whose loss
+            diverged. The loop runs under ``np.errstate(over, invalid, divide="ignore")``:
+            a diverging run is detected, not warned about.
     """
     train, loaders, total, task, val = _check_fit_args(
         model, loss_fn, X, y, batches, (batch_size, epochs, seed), (X_val, y_val), task
     )
     history = History()
+    watch = DivergenceWatch(optimizer_lr(optimizer), history)
     step = 0
-    for loader in loaders:
-        for xb, yb in loader:
-            optimizer.zero_grad()
-            loss = _forward_backward(model, loss_fn, xb, yb)
-            if on_backward is not None:
-                on_backward(step, model)
-            optimizer.step()
-            history.losses.append(loss)
-            step += 1
-            if progress is not None:
-                progress(step, total)
-        _record_epoch(history, model, loss_fn, train, val, task)
-        if on_epoch is not None:
-            on_epoch(len(history.train_loss) - 1, history)
+    # a diverging run overflows (inf, then nan): detected by the watch, not warned about
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for loader in loaders:
+            for xb, yb in loader:
+                optimizer.zero_grad()
+                loss = _forward_backward(model, loss_fn, xb, yb)
+                watch.step(loss)  # TrainingDiverged before this step's update
+                if on_backward is not None:
+                    on_backward(step, model)
+                optimizer.step()
+                history.losses.append(loss)
+                step += 1
+                if progress is not None:
+                    progress(step, total)
+            _end_epoch(history, model, loss_fn, (train, val, task), watch)
+            if on_epoch is not None:
+                on_epoch(len(history.train_loss) - 1, history)
     return history
 
 
 def _forward_backward(model: Sequential, loss_fn: _Loss, xb: np.ndarray, yb: np.ndarray) -> float:
     """Forward, loss and backward on one batch: fills every ``.grad``, returns the loss.
 
-    ``xb`` is checked once, by ``model(xb)``, and ``yb`` by the loss; the model's own output
-    is not re-checked. The backward skips ``dL/dxb``, which nothing uses (torch skips it too:
-    the data does not require a gradient).
+    ``xb`` is checked once, by ``model(xb)``, and ``yb`` by the loss. With a built-in loss the
+    model's own output is not re-checked, and the backward skips ``dL/dxb``, which nothing
+    uses (torch skips it too: the data does not require a gradient).
     """
-    out = model(xb)  # (B, out)
-    if type(loss_fn).forward is _Loss.forward:  # a built-in loss: check the target only
-        loss = loss_fn._forward(*loss_fn._check(out, yb, False))
-    else:
+    out = model(xb)  # forward (B, out); xb is checked here, once
+    if type(loss_fn) not in _BUILTIN_LOSSES:  # another loss: the plain, checked calls
         loss = loss_fn(out, yb)
-    dy = loss_fn.backward()  # (B, out)
-    if model._fast_backward:
-        model._backward(model._check_upstream(dy), False, False)
-    else:
-        model.backward(dy)
+        model.backward(loss_fn.backward())
+        return loss
+    loss = loss_fn._forward(*loss_fn._check(out, yb, False))  # only the target is checked
+    model._backward(loss_fn.backward(), False, False)  # every .grad; no dL/dxb
     return loss
 
 
@@ -184,14 +196,35 @@ def train_step(
 ) -> float:
     """One step of gradient descent on one batch, as ``fit`` takes it; returns the loss.
 
-    ``optimizer.zero_grad()``, forward, loss, backward, ``optimizer.step()``. ``xb`` (B, in)
-    and ``yb`` are checked by the model and the loss, with their errors. Twin: the body of
+    ``optimizer.zero_grad()``, forward, loss, backward, ``optimizer.step()`` (``fit`` adds
+    its divergence check of the loss before the update). ``xb`` (B, in) and ``yb`` are
+    checked by the model and the loss, with their errors. Twin: the body of
     ``torch_impl.fit``'s loop.
     """
     optimizer.zero_grad()
     loss = _forward_backward(model, loss_fn, xb, yb)
     optimizer.step()
     return loss
+
+
+def _end_epoch(
+    history: History,
+    model: Sequential,
+    loss_fn: _Loss,
+    data: tuple[Pair, Pair | None, str],
+    watch: DivergenceWatch,
+) -> None:
+    """Record the epoch's metrics, then check the training loss and the parameters for
+    divergence (an update at the epoch's last step may have left them non-finite)."""
+    train, val, task = data
+    finite = all(np.isfinite(p.data).all() for p in model.parameters())
+    try:
+        _record_epoch(history, model, loss_fn, train, val, task)
+    except ValueError:  # the loss refuses a non-finite output: diverged, if it is ours
+        if finite and np.isfinite(model(train[0])).all():
+            raise
+        raise watch.diverged(math.nan) from None
+    watch.epoch(history.train_loss[-1], finite)
 
 
 def _record_epoch(

@@ -7,6 +7,7 @@ NumPy, never ``scratch`` or ``parity``.
 """
 
 from torch_impl.device import DTYPES, parity_mode, resolve_device, resolve_dtype
+from torch_impl.divergence import EXPLODING, TrainingDiverged
 from torch_impl.init import INITS, init_state_dict
 from torch_impl.io import load_numpy_state_dict, load_weights, numpy_state_dict, save_weights
 from torch_impl.losses import LOSSES, make_loss
@@ -17,10 +18,12 @@ from torch_impl.train import History, evaluate, fit, predict, predict_proba
 __all__ = [
     "ACTIVATIONS",
     "DTYPES",
+    "EXPLODING",
     "INITS",
     "LOSSES",
     "TASKS",
     "History",
+    "TrainingDiverged",
     "build_model",
     "evaluate",
     "fit",

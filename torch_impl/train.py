@@ -11,6 +11,7 @@ before the first step (``_check_fit_args``), the same errors for bad input.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -22,6 +23,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from ._checks import ArrayLike, check_batches, check_features, check_positive_int, check_seed
+from .divergence import DivergenceWatch, optimizer_lr
 from .tasks import (
     check_data,
     check_proba_task,
@@ -138,32 +140,69 @@ def fit(
             ``p.grad``).
         progress: ``progress(done, total)`` after each step, ``done`` from 1 to ``total``.
         on_epoch: ``on_epoch(epoch, history)`` after each epoch's metrics (epoch from 0).
+
+    Raises:
+        TrainingDiverged: (a ``FloatingPointError``) at the first step whose loss is not
+            finite or exceeds ``EXPLODING * max(1, first loss)``, after its backward and
+            before its update, or at the end of an epoch whose training loss or parameters
+            diverged; see ``torch_impl.divergence``. The model keeps the weights whose loss
+            diverged.
     """
     train, loaders, total, task, val = _check_fit_args(
         model, loss_fn, X, y, batches, (batch_size, epochs, seed), (X_val, y_val), task
     )
     device = first_parameter(model).device
     history = History()
-    step = 0
-    for loader in loaders:
-        model.train()
-        for xb, yb in loader:
-            xb, yb = xb.to(device), yb.to(device)
-            optimizer.zero_grad()
-            out = model(xb)  # (B, out)
-            loss = loss_fn(out, yb)
-            loss.backward()
-            if on_backward is not None:
-                on_backward(step, model)
-            optimizer.step()
-            history.losses.append(loss.item())
-            step += 1
-            if progress is not None:
-                progress(step, total)
-        _record_epoch(history, model, loss_fn, train, val, task)
-        if on_epoch is not None:
-            on_epoch(len(history.train_loss) - 1, history)
+    watch = DivergenceWatch(optimizer_lr(optimizer), history)
+    step, out = 0, None
+    try:
+        for loader in loaders:
+            model.train()
+            for xb, yb in loader:
+                xb, yb = xb.to(device), yb.to(device)
+                optimizer.zero_grad()
+                out = model(xb)  # (B, out)
+                loss = loss_fn(out, yb)
+                loss.backward()
+                value = loss.item()
+                watch.step(value)  # TrainingDiverged before this step's update
+                if on_backward is not None:
+                    on_backward(step, model)
+                optimizer.step()
+                history.losses.append(value)
+                step += 1
+                if progress is not None:
+                    progress(step, total)
+            _end_epoch(history, model, loss_fn, (train, val, task), watch)
+            if on_epoch is not None:
+                on_epoch(len(history.train_loss) - 1, history)
+    except RuntimeError as err:  # a loss that refuses a diverged output (BCELoss: NaN input)
+        if out is None or bool(torch.isfinite(out).all()):
+            raise
+        raise watch.diverged(math.nan) from err
     return history
+
+
+def _end_epoch(
+    history: History,
+    model: nn.Module,
+    loss_fn: nn.Module,
+    data: tuple[Pair, Pair | None, str],
+    watch: DivergenceWatch,
+) -> None:
+    """Record the epoch's metrics, then check the training loss and the parameters for
+    divergence (an update at the epoch's last step may have left them non-finite)."""
+    train, val, task = data
+    finite = all(bool(torch.isfinite(p).all()) for p in model.parameters())
+    try:
+        _record_epoch(history, model, loss_fn, train, val, task)
+    except RuntimeError:
+        with torch.inference_mode():
+            out = model(train[0])  # (N, out)
+        if finite and bool(torch.isfinite(out).all()):
+            raise
+        raise watch.diverged(math.nan) from None
+    watch.epoch(history.train_loss[-1], finite)
 
 
 def _record_epoch(

@@ -67,8 +67,12 @@ def check_activations(activation: Any, n_hidden: int) -> tuple[str, ...]:
     return tuple(check_choice(a, "activation", ACTIVATIONS) for a in names)
 
 
-def check_param(value: Any, name: str) -> np.ndarray:
-    """A parameter: a finite float ndarray, 1-D (bias) or 2-D (weight)."""
+def check_param(value: Any, name: str, *, scalar: bool = False) -> np.ndarray:
+    """A parameter: a finite float ndarray of at most 2 dimensions (a weight ``(in, out)`` or
+    ``(out, in)``, or ``(in,)`` for one output; a bias ``(out,)``, ``(1, out)`` or ``()`` for
+    one output). With ``scalar=True`` a Python or NumPy float becomes a 0-D array."""
+    if scalar and isinstance(value, (float, np.floating)):
+        value = np.array(value, dtype=np.float64)
     if not isinstance(value, np.ndarray):
         raise InputTypeError(f"{name} must be a numpy array, got {type(value).__name__}")
     if not np.issubdtype(value.dtype, np.floating):
@@ -76,8 +80,11 @@ def check_param(value: Any, name: str) -> np.ndarray:
             f"{name} has dtype {value.dtype}; parameters must be float arrays "
             f"(use .astype(np.float64))"
         )
-    if value.ndim not in (1, 2):
-        raise InputError(f"{name} has shape {value.shape}: weights must be 2-D and biases 1-D")
+    if value.ndim > 2:
+        raise InputError(
+            f"{name} has shape {value.shape}: weights must be 2-D (or 1-D for one output) and "
+            f"biases 1-D, (1, n) or a scalar"
+        )
     if value.size == 0:
         raise InputError(f"{name} is empty (shape {value.shape})")
     if not np.isfinite(value).all():
@@ -129,3 +136,14 @@ def as_array(value: Any, what: str) -> np.ndarray:
     if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
         raise InputTypeError(f"{what} must be a real numeric array, got dtype {arr.dtype}")
     return arr
+
+
+def as_grad(value: Any, what: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A gradient returned by your code, as a copy. One with another number of axes than the
+    parameter that differs only by axes of length 1 (``(n,)`` for a ``(1, n)`` bias, a scalar
+    for a ``(1,)`` bias) is given the parameter's ``shape``; any other shape is kept, to be
+    reported (``(n, 1)`` for a ``(1, n)`` weight is a transposed gradient, not a squeeze)."""
+    arr = as_array(value, what)
+    squeezed = [d for d in arr.shape if d != 1] == [d for d in shape if d != 1]
+    same = squeezed and arr.ndim != len(shape)
+    return (arr.reshape(shape) if arr.shape != shape and same else arr).copy()

@@ -13,19 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from . import dataset, reference, stages, training
+from . import dataset, pipeline
 from ._inputs import InputError, InputTypeError, check_choice, check_positive_int, check_real
-from .diagnosis import diagnose
 from .functional import Functional
 from .layers import Layers
-from .mapping import decide, torch_state
-from .oracle import oracle_rows, verdict
+from .mapping import decide
 from .report import CheckReport
-from .retry import retry
-from .rows import ALSO, FAILS, ROOT, Divergence, Row
-from .setup import Setup
-from .structure import Net, StructureError
-from .yours import functional_trace, layers_teacher_forced, layers_trace
+from .structure import StructureError
 
 OPTIMIZERS = ("sgd", "adam")
 DTYPES = ("float64", "float32")
@@ -90,7 +84,7 @@ def _n_out(impl: Functional | Layers, data: dataset.Rows) -> int:
     if data.n_classes is not None:
         return data.n_classes
     last = impl.linears()[-1].bias_shape
-    return max(int(data.y.max()) + 1, last[0] if last else 0)
+    return max(int(data.y.max()) + 1, int(np.prod(last)) if last is not None else 0)
 
 
 def check(
@@ -150,7 +144,7 @@ def check(
                 err.message,
                 seconds=time.perf_counter() - start,
             )
-        report = _run(impl, net, kinds, data, settings)
+        report = pipeline.run(impl, net, kinds, data, settings, _header(impl, settings))
     report.seconds = time.perf_counter() - start
     return report
 
@@ -162,122 +156,6 @@ def _header(impl: Functional | Layers, settings: dict[str, Any]) -> str:
         f"nn-parity check: yours ({impl.style}, {impl.head}) vs torch {torch.__version__}, "
         f"{settings['dtype']}, {settings.get('data', '')}, seed {settings['seed']}"
     )
-
-
-def _setup(impl: Functional | Layers, net: Net, data: dataset.Rows, dtype: str, seed: int) -> Setup:
-    run = impl.bind(dtype)
-    try:
-        state = torch_state(net, run.params())
-    finally:
-        run.restore()
-    state64 = {k: v.astype(np.float64) for k, v in state.items()}
-    ref = reference.trace(net, state, data.X, data.y)
-    ref64 = (
-        ref
-        if dtype == "float64"
-        else reference.trace(net, state64, data.X.astype(np.float64), data.y)
-    )
-    return Setup(net, impl.style, dtype, data.X, data.y, state, state64, ref, ref64, seed)
-
-
-def _static_rows(impl: Functional | Layers, s: Setup, kinds: list[str]) -> list[Row]:
-    run = impl.bind(s.dtype)
-    try:
-        if isinstance(impl, Functional):
-            return stages.functional_rows(s, functional_trace(run, s.X, s.y))  # type: ignore[arg-type]
-        G = reference.upstreams([o.shape for o in s.ref.outputs], s.seed, s.dtype)
-        tf = reference.teacher_forced(s.net, s.state, s.ref.inputs, G)
-        tf64 = (
-            tf
-            if s.dtype == "float64"
-            else reference.teacher_forced(
-                s.net,
-                s.state64,
-                [np.asarray(x, np.float64) for x in s.ref.inputs],
-                [g.astype(np.float64) for g in G],
-            )
-        )
-        yours = layers_trace(run, s.X, s.y)  # type: ignore[arg-type]
-        tf_yours = layers_teacher_forced(run, s.ref.inputs, G, s.ref.outputs[-1], s.y)  # type: ignore[arg-type]
-        return stages.layers_forward(s, yours, tf_yours, tf, tf64, kinds) + stages.layers_backward(
-            s, yours, tf_yours, tf, tf64, kinds
-        )
-    finally:
-        run.restore()
-
-
-def _run(
-    impl: Functional | Layers,
-    net: Net,
-    kinds: list[str],
-    data: dataset.Rows,
-    settings: dict[str, Any],
-) -> CheckReport:
-    dtype, seed = settings["dtype"], settings["seed"]
-    s = _setup(impl, net, data, dtype, seed)
-    rows = _static_rows(impl, s, kinds)
-    first = stages.mark(rows)
-    oracle, why = oracle_rows(impl, data.X, data.y, seed)
-    curves: dict[str, np.ndarray] = {}
-    train: list[Row] = []
-    if settings["steps"]:
-        opt = (settings["optimizer"], settings["lr"], settings["momentum"])
-        batches = dataset.batches(len(data.X), settings["steps"], settings["batch_size"], seed)
-        train, yours_t, ref_t = training.train_rows(impl, s, batches, opt)
-        curves = {"yours": np.array(yours_t.losses), "torch": ref_t.losses}
-        t_root = training.mark_training(train, first is not None)
-        if first is None and t_root is not None:
-            first = len(rows) + len(oracle) + t_root
-    all_rows = rows + oracle + train
-    if first is None:
-        first = next((i for i, r in enumerate(all_rows) if not r.ok), None)
-        if first is not None:
-            all_rows[first].status = ROOT
-    for r in all_rows:
-        if r.status in (ROOT, ALSO) or (r.status == FAILS and r.stage != "oracle"):
-            r.diagnosis = diagnose(r)
-            if r.diagnosis.pattern == "raised":
-                r.diagnosis = retry(impl, s, r) or r.diagnosis
-    divergence = (
-        None
-        if first is None
-        else Divergence(
-            all_rows[first].stage,
-            all_rows[first].name,
-            all_rows[first].what,
-            all_rows[first].diagnosis or diagnose(all_rows[first]),
-            first,
-        )
-    )
-    notes = _notes(impl, net, why)
-    return CheckReport(
-        first is None,
-        all_rows,
-        divergence,
-        verdict(rows, oracle, train),
-        _header(impl, settings),
-        settings,
-        net.tree,
-        notes=notes,
-        curves=curves,
-    )
-
-
-def _notes(impl: Functional | Layers, net: Net, oracle_problem: str) -> list[str]:
-    notes = [f"layout: {net.layout} (decided by {net.layout_how})"]
-    if isinstance(impl, Functional):
-        notes.append(
-            "Functional style: no layers to look inside, so a mistake is localised to "
-            "the parameter whose gradient first differs (end to end only)"
-        )
-    else:
-        notes.append(
-            "Layers style: end-to-end values beside teacher-forced ones (each layer "
-            "fed torch's input and a random upstream gradient)"
-        )
-    if oracle_problem:
-        notes.append(oracle_problem)
-    return notes
 
 
 def assert_matches_torch(

@@ -2,9 +2,10 @@
 
 For an activation with input ``z``, output ``a`` and upstream gradient ``g``, the input
 gradient is ``g * f'``. ``derivative`` gives torch's ``f'``; ``derivative_variants`` the
-known wrong ones, each with what it does and the fix: a ReLU mask taken from the gradient or
-inverted or missing, Leaky ReLU's slope lost, a tanh or sigmoid derivative evaluated on the
-input instead of the output, a sigmoid derivative missing a factor.
+known wrong ones, each with what it does and the fix: a ReLU mask taken from the gradient,
+inverted, missing, or passing gradient at an input exactly 0 (``x >= 0``); Leaky ReLU's slope
+lost; a tanh or sigmoid derivative evaluated on the input instead of the output; a sigmoid
+derivative missing a factor.
 """
 
 from __future__ import annotations
@@ -32,12 +33,17 @@ WRONG: dict[str, list[tuple[str, str, str, Fn]]] = {
         ("relu_mask", "ReLU mask taken from the upstream gradient (dy > 0), not from x", MASK,
          lambda z, a, g: (g > 0).astype(z.dtype)),
         ("relu_mask", "ReLU mask inverted (x < 0)", MASK, lambda z, a, g: (z < 0).astype(z.dtype)),
+        ("relu_mask", "ReLU mask passes gradient where x == 0 (x >= 0 instead of x > 0); "
+         "torch's ReLU gradient at 0 is 0", MASK, lambda z, a, g: (z >= 0).astype(z.dtype)),
     ],
     "leaky_relu": [
         ("leaky_relu_mask", "Leaky ReLU backward blocks the gradient where x <= 0 (ReLU's mask); "
          "torch passes 0.01·dy there", LEAK, lambda z, a, g: (z > 0).astype(z.dtype)),
         ("leaky_relu_mask", "Leaky ReLU backward passes dy unchanged where x <= 0; torch passes "
          "0.01·dy there", LEAK, lambda z, a, g: np.ones_like(z)),
+        ("leaky_relu_mask", "Leaky ReLU backward passes dy unchanged where x == 0 (x >= 0 "
+         "instead of x > 0); torch's slope at 0 is 0.01", LEAK,
+         lambda z, a, g: np.where(z >= 0, 1.0, 0.01)),
     ],
     "tanh": [
         ("derivative_from_input", "tanh derivative taken from the input: 1 - x² instead of "

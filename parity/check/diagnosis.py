@@ -5,7 +5,9 @@ evidence, teacher-forced when there is a teacher-forced value, and returns the f
 verified. Otherwise it reports the error statistics and makes no guess: max abs and scaled
 error, the share of non-zero entries where torch's value is exactly 0, and the correlation
 and least-squares slope of yours against torch's (a slope of 64 with correlation 1 is a
-factor; a correlation near 0 is a different computation).
+factor; a correlation near 0 is a different computation). A row where your code raised
+gets the exception in full; a row never computed (an earlier call raised) gets no statistics;
+a layer right on its own but wrong end to end gets the end-to-end statistics.
 """
 
 from __future__ import annotations
@@ -13,29 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from .hypotheses import BY_ROLE
+from .measure import Measure, statistics
 from .rows import Diagnosis, Evidence, Row
-
-
-def statistics(yours: object, torch_value: np.ndarray) -> str:
-    """The error statistics of yours against torch's, in one line."""
-    a = np.asarray(yours, dtype=np.float64)
-    if a.shape != torch_value.shape:
-        return f"shape {a.shape} where torch's is {torch_value.shape}"
-    if not np.isfinite(a).all():
-        return f"yours has {int((~np.isfinite(a)).sum())} NaN/inf entries"
-    diff = np.abs(a - torch_value)
-    scale = max(float(np.abs(a).max()), float(np.abs(torch_value).max()), 1e-300)
-    parts = [f"max abs {diff.max():.3g}", f"scaled {diff.max() / scale:.3g}"]
-    zeros = torch_value == 0
-    if zeros.any() and a.size > 1:
-        parts.append(f"yours non-zero at {(a[zeros] != 0).mean():.0%} of torch's exact zeros")
-    t, y = torch_value.ravel(), a.ravel()
-    if t.size > 1 and t.std() > 0 and y.std() > 0:
-        parts.append(f"correlation {np.corrcoef(t, y)[0, 1]:.3f}")
-    tt = float(t @ t)
-    if tt > 0:
-        parts.append(f"slope {float(t @ y) / tt:.4g}")
-    return ", ".join(parts)
 
 
 def no_known_pattern(ev: Evidence) -> Diagnosis:
@@ -45,19 +26,59 @@ def no_known_pattern(ev: Evidence) -> Diagnosis:
     )
 
 
+SHARED_STATE = (
+    "state shared between layers (a cache stored on the class instead of the instance, or an "
+    "in-place operation on an array another layer cached)?"
+)
+
+CHAIN_FIX = (
+    "keep each layer's cache on its instance (self.x = x) and never modify in place an array "
+    "that another layer keeps"
+)
+
+
 def raised(row: Row) -> Diagnosis:
-    """Your code raised while computing this row's quantity."""
+    """Your code raised while computing this row's own value: the exception, in full."""
+    m = next(m for m in (row.e2e, row.tf) if m is not None and m.problem.startswith("raised"))
+    head, _, desc = m.problem.partition(": ")  # "raised in layers[3].backward", "IndexError: .."
+    text = f"your code raised {desc} {head.removeprefix('raised').strip()}".rstrip()
+    fix = "run that call on its own with the shapes in this row to see why"
+    if row.tf is not None and row.tf.ok:
+        text += (
+            "; on its own (fed torch's input and upstream gradient) the same call runs and "
+            "agrees with torch, so it breaks only in the chain: " + SHARED_STATE
+        )
+        return Diagnosis("raised", text, CHAIN_FIX, row.tf.scaled, row.tf.tol)
+    return Diagnosis("raised", text, fix)
+
+
+def chain_only(row: Row, ev: Evidence, alone: Measure) -> Diagnosis:
+    """Right when fed torch's values (``alone``, the teacher-forced measurement), wrong end to
+    end: the statistics of the end-to-end value."""
+    yours, torch_value = ev.context.get("e2e", (None, None))
+    stats = (
+        statistics(yours, np.asarray(torch_value, np.float64))
+        if yours is not None and torch_value is not None
+        else row.e2e.problem
+        if row.e2e is not None
+        else ""
+    )
     return Diagnosis(
-        "raised",
-        f"your code raised {row.problem.removeprefix('raised ')}",
-        "run that call on its own with the shapes in this row to see why",
+        "wrong_only_in_chain",
+        f"correct on its own, wrong only in the chain: fed torch's input and upstream gradient "
+        f"it agrees with torch, end to end it does not ({stats}): {SHARED_STATE}",
+        CHAIN_FIX,
+        alone.scaled,
+        alone.tol,
     )
 
 
 def diagnose(row: Row) -> Diagnosis:
     """The verified diagnosis of a failing row (see the module docstring)."""
-    if row.problem.startswith("raised"):
+    if row.raised:
         return raised(row)
+    if row.not_run:
+        return Diagnosis("not_run", row.problem)
     ev = row.evidence
     if row.stage == "oracle":
         return Diagnosis(
@@ -68,6 +89,8 @@ def diagnose(row: Row) -> Diagnosis:
         )
     if ev is None:
         return Diagnosis("no_known_pattern", f"no known pattern: {row.problem or 'no values'}")
+    if row.tf is not None and row.tf.ok:
+        return chain_only(row, ev, row.tf)
     if ev.yours is None:
         return Diagnosis("no_known_pattern", f"no known pattern: {row.problem}")
     for hypothesis in BY_ROLE.get(ev.role, ()):

@@ -68,6 +68,18 @@ def scaled_errors(report: CheckReport, path: Path) -> str:
     return _save(fig, path)
 
 
+def _readable_ticks(ax: Any) -> None:
+    """At most 5 ticks per axis, in scientific notation outside 1e-3..1e3 (the exponent once,
+    at the axis end), x labels tilted: small ranges such as -0.005..0.005 otherwise print
+    labels that run into each other."""
+    from matplotlib.ticker import MaxNLocator
+
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(MaxNLocator(nbins=5))
+    ax.ticklabel_format(style="sci", axis="both", scilimits=(-2, 3), useMathText=True)
+    ax.tick_params(axis="x", labelrotation=30)
+
+
 def divergence(report: CheckReport, scatter: Path, heatmap: Path) -> list[str]:
     """Scatter and difference heatmap of the first divergent tensor."""
     plt = _plt()
@@ -90,6 +102,7 @@ def divergence(report: CheckReport, scatter: Path, heatmap: Path) -> list[str]:
         ax.set_title(f"{title}\nslope {float(b.ravel() @ a.ravel()) / tt:.4g}", fontsize=9)
     ax.set_xlabel("torch")
     ax.set_ylabel("yours")
+    _readable_ticks(ax)
     ax.legend(fontsize=7)
     out = [_save(fig, scatter)]
     diff = (a - b).reshape(1, -1) if a.ndim < 2 else (a - b).reshape(a.shape[0], -1)

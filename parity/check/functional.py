@@ -3,7 +3,8 @@
 ``loss_fn(X, y, params) -> (loss, grads)``: ``X (N, D)``, ``y`` (int64 class indices
 ``(N,)`` for multiclass, floats ``(N,)`` for binary and regression), ``params`` your dict in
 network order (``W1, b1, W2, b2, ...``; weights 2-D in either layout, biases 1-D, any key
-names), ``loss`` one number, ``grads`` a dict with the keys of ``params``. With no layers to
+names; also nnfs-style ``(1, n)`` biases, and for one output a weight vector ``(n,)`` and a
+scalar bias), ``loss`` one number, ``grads`` a dict with the keys of ``params``. With no layers to
 look inside, the check localises a mistake to the parameter whose gradient first differs.
 """
 
@@ -18,6 +19,7 @@ from ._inputs import (
     InputError,
     InputTypeError,
     as_array,
+    as_grad,
     as_number,
     check_activations,
     check_callable,
@@ -31,19 +33,41 @@ LossFn = Callable[[np.ndarray, np.ndarray, dict[str, np.ndarray]], Any]
 UpdateFn = Callable[[dict[str, np.ndarray], dict[str, np.ndarray], float], Any]
 
 
+def _fits_as_bias(value: np.ndarray) -> bool:
+    """Where a bias is due (after a weight), a 0-D or 1-D array, or a ``(1, n)`` row (the
+    nnfs style), is that bias; the structure stage checks its width."""
+    return value.ndim <= 1 or value.shape[0] == 1
+
+
+def _is_vector_weight(keys: list[str], at: int, params: Mapping[str, np.ndarray]) -> bool:
+    """A 1-D ``params[keys[at]]`` where a weight is due is the last layer's weight vector (one
+    output) when exactly one one-element bias follows it (``w (n,)``, ``b`` scalar or
+    ``(1,)``); anything else is a bias out of order."""
+    rest = keys[at + 1 :]
+    return len(rest) == 1 and params[rest[0]].size == 1
+
+
 def _pairs(params: Mapping[str, np.ndarray]) -> list[tuple[str, str | None]]:
-    """``[(weight key, bias key or None), ...]`` in network order."""
+    """``[(weight key, bias key or None), ...]`` in network order (see ``Functional``)."""
+    keys = list(params)
     pairs: list[tuple[str, str | None]] = []
-    for key, value in params.items():
-        if value.ndim == 2:
+    for at, key in enumerate(keys):
+        value = params[key]
+        if pairs and pairs[-1][1] is None and _fits_as_bias(value):
+            pairs[-1] = (pairs[-1][0], key)
+        elif value.ndim == 2 or (value.ndim == 1 and _is_vector_weight(keys, at, params)):
             pairs.append((key, None))
-        elif not pairs or pairs[-1][1] is not None:
+        elif not pairs:
             raise InputError(
-                f"params[{key!r}] is 1-D (a bias) but does not follow a weight; params must be "
-                f"in network order: W1, b1, W2, b2, ..."
+                f"params[{key!r}] has shape {value.shape} and comes first; the first parameter "
+                f"must be a weight (2-D; 1-D only as the last layer's weight vector, followed "
+                f"by a scalar bias)"
             )
         else:
-            pairs[-1] = (pairs[-1][0], key)
+            raise InputError(
+                f"params[{key!r}] is {value.ndim}-D (a bias) but does not follow a weight; "
+                f"params must be in network order: W1, b1, W2, b2, ..."
+            )
     return pairs
 
 
@@ -53,7 +77,9 @@ class Functional:
     Args:
         loss_fn: computes the mean loss over the batch and every parameter's gradient.
         params: the initial values, in network order; they become the shared initial state
-            (copied into torch in its layout). Never modified: the check works on a copy.
+            (copied into torch in its layout). Never modified: the check works on a copy, in
+            your shapes (a ``(1, n)`` bias stays ``(1, n)``, a float bias becomes a 0-D
+            array), and compares gradients in those shapes.
         activation: the hidden layers' activation, one name or one per hidden layer:
             sigmoid, tanh, relu, leaky_relu (slope 0.01) or identity.
         head: ``"multiclass"`` (softmax + cross-entropy on logits), ``"binary"`` (sigmoid +
@@ -87,10 +113,9 @@ class Functional:
         for key in params:
             if not isinstance(key, str):
                 raise InputTypeError(f"params keys must be strings, got {key!r}")
-        self.params = {k: check_param(v, f"params[{k!r}]").copy() for k, v in params.items()}
-        first = next(iter(self.params))
-        if self.params[first].ndim != 2:
-            raise InputError(f"params[{first!r}] is 1-D; the first parameter must be a weight")
+        self.params = {
+            k: check_param(v, f"params[{k!r}]", scalar=True).copy() for k, v in params.items()
+        }
         self.pairs = _pairs(self.params)
         self.activations = check_activations(activation, len(self.pairs) - 1)
         self.head = check_head(head)
@@ -157,7 +182,9 @@ class FunctionalRun:
                 f"loss_fn's grads must have exactly the keys of params: missing {missing}, "
                 f"unexpected {extra}"
             )
-        return loss, {k: as_array(grads[k], f"grads[{k!r}]").copy() for k in self.current}
+        return loss, {
+            k: as_grad(grads[k], f"grads[{k!r}]", v.shape) for k, v in self.current.items()
+        }
 
     def loss(self, X: np.ndarray, y: np.ndarray) -> float:
         return self.loss_and_grads(X, y)[0]

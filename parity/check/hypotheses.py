@@ -11,52 +11,17 @@ Each returns a ``Diagnosis`` or ``None``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
 from .derivatives import derivative_variants
-from .measure import scaled_error
+from .loss_hypotheses import l2_penalty, repeat_accumulated, repeat_stateful
+from .probe import KNOWN
 from .rows import Diagnosis, Evidence
+from .verified import DOC, PITFALLS, Variant, accept
 
-DOC = "docs/PORTING.md#"
-PITFALLS = {
-    "factor": DOC + "a-sum-instead-of-a-mean-and-other-constant-factors",
-    "mse_d": DOC + "mseloss-averages-over-nd-not-n",
-    "transposed": DOC + "weights-in-out-vs-torchs-out-in",
-    "mask": DOC + "the-relu-mask-where-torchs-gradient-is-exactly-0",
-    "derivative": DOC + "activation-derivatives-from-the-output-not-the-input",
-    "bias": DOC + "the-bias-gradient-sums-over-the-batch",
-    "softmax": DOC + "softmax-before-crossentropyloss",
-    "accumulate": DOC + "forgetting-zero_grad-gradients-accumulate",
-    "momentum": DOC + "torchs-momentum-formula-vs-the-classical-one",
-    "adam": DOC + "adam-bias-correction-and-where-eps-goes",
-    "l2": DOC + "an-l2-penalty-in-the-loss-vs-weight_decay",
-}
-# (pattern, what yours does, the fix, yours under that mistake, key of PITFALLS)
-Variant = tuple[str, str, str, Any, str]
-
-
-def accept(
-    ev: Evidence,
-    candidate: Any,
-    reference: Any,
-    pattern: str,
-    text: str,
-    fix: str,
-    pitfall: str,
-    *,
-    distinct_from: Any = None,
-) -> Diagnosis | None:
-    """The diagnosis if ``candidate`` matches ``reference`` within the evidence's tolerance
-    and ``distinct_from`` (torch's value, or yours before the fix) does not."""
-    tol = ev.context["tol"]
-    residual = scaled_error(candidate, reference)
-    if residual > tol:
-        return None
-    if distinct_from is not None and scaled_error(distinct_from, reference) <= tol:
-        return None
-    return Diagnosis(pattern, text, fix, residual, tol, PITFALLS[pitfall])
+__all__ = ["BY_ROLE", "DOC", "PITFALLS", "Variant", "accept", "l2_penalty",
+           "repeat_accumulated", "repeat_stateful"]  # fmt: skip
 
 
 def factors(n: int, d: int) -> list[tuple[str, float, str]]:
@@ -118,12 +83,12 @@ def transposed(ev: Evidence) -> Diagnosis | None:
 
 def bias_not_summed(ev: Evidence) -> Diagnosis | None:
     """Yours has one row per example: the bias gradient not summed over the batch."""
-    a = np.asarray(ev.yours)
-    if a.ndim != ev.torch.ndim + 1 or a.shape[1:] != ev.torch.shape:
+    a, n = np.asarray(ev.yours), ev.context["n"]
+    if a.ndim == 0 or a.shape[0] != n or a.size != n * ev.torch.size or a.shape == ev.torch.shape:
         return None
     return accept(
         ev,
-        a.sum(axis=0),
+        a.sum(axis=0).reshape(ev.torch.shape),
         ev.torch,
         "bias_not_summed",
         f"bias gradient not summed over the batch: yours has shape {a.shape}, one row per "
@@ -250,47 +215,23 @@ def variants(ev: Evidence) -> Diagnosis | None:
     return None
 
 
-def l2_penalty(ev: Evidence) -> Diagnosis | None:
-    """Your loss adds an L2 penalty on the weights that torch's loss does not have.
-
-    ``context["l2"]``: ``(yours, torch's, value)`` per parameter (weights 2-D). Verified on
-    every gradient: yours - torch = lam * W for one lam (biases unpenalised, or penalised
-    alike), and on the loss: yours - torch = (lam / 2) * sum ||W||^2.
-    """
-    entries = ev.context.get("l2")
-    if not entries or any(np.shape(g) != np.shape(t) for g, t, _ in entries):
+def other_activation(ev: Evidence) -> Diagnosis | None:
+    """An activation layer computes another activation than the kind it is checked as."""
+    kind, x = ev.context.get("act"), ev.context.get("x")
+    if kind is None or x is None:
         return None
-    weights = [(g - t, W) for g, t, W in entries if W.ndim == 2]
-    lam = sum(float((d * W).sum()) for d, W in weights) / sum(
-        float((W * W).sum()) for _, W in weights
-    )
-    tol = ev.context["tol"]
-    if lam <= 0:
-        return None
-    for penalise_bias in (False, True):
-        if all(
-            scaled_error(g - lam * W * (W.ndim == 2 or penalise_bias), t) <= tol
-            for g, t, W in entries
-        ):
-            break
-    else:
-        return None
-    S = sum(float((W * W).sum()) for _, W in weights)
-    for coeff, form, note in (
-        (lam / 2, "(λ/2)·Σ||W||²", ""),
-        (lam, "λ·Σ||W||²", " but a gradient of λ·W, half its derivative"),
-    ):
+    for name, f in KNOWN.items():
+        if name == kind:
+            continue
         found = accept(
             ev,
-            float(ev.yours) - coeff * S,
-            ev.torch,
-            "l2_regulariser",
-            f"your loss adds an L2 penalty {form} with λ = {lam:.3g}{note}; torch's loss has "
-            f"none (torch puts L2 in the optimizer: weight_decay=λ)",
-            "drop the penalty from the loss and its gradient to compare with torch's loss, or "
-            "compare against an optimizer with weight_decay",
-            "l2",
-            distinct_from=ev.yours,
+            ev.yours,
+            f(x),
+            "activation_name",
+            f"this layer behaves like {name}, but it is checked as {kind} (kinds=)",
+            f"name it {name!r} in kinds=[...] (or leave kinds out: the check probes each layer)",
+            "activation",
+            distinct_from=ev.torch,
         )
         if found:
             return found
@@ -318,11 +259,12 @@ BY_ROLE: dict[str, tuple[Hypothesis, ...]] = {
     "loss": (factor, softmax_first, l2_penalty, variants),
     "dloss": (factor, softmax_first),
     "linear_out": (linear_out_transposed, factor),
-    "act_out": (factor,),
+    "act_out": (factor, other_activation),
     "weight_grad": (all_zero, factor, transposed, variants),
     "bias_grad": (all_zero, factor, bias_not_summed, variants),
     "linear_dx": (factor, linear_dx_transposed),
-    "act_dx": (relu_remask, activation_derivative, factor),
+    "act_dx": (activation_derivative, relu_remask, factor),
     "train_grad": (variants, factor),
     "train_param": (variants,),
+    "repeat": (repeat_accumulated, repeat_stateful),
 }

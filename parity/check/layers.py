@@ -2,6 +2,9 @@
 
 A layer with a weight attribute (``weight="W"``) is a Linear, with its bias (``bias="b"``)
 and the gradients its ``backward`` leaves behind (``grad_weight="dW"``, ``grad_bias="db"``).
+Weights are 2-D in either layout (or a vector ``(n,)`` for a last layer with one output);
+biases ``(out,)``, nnfs-style ``(1, out)``, or a 0-D array for one output. They are compared,
+and updated, in your shapes.
 An attribute holding an object with ``.data`` and ``.grad`` arrays (a ``Parameter``, as in
 scratch or torch) is read through those instead. A layer without a weight is an activation,
 recognised by probing it (``parity.check.probe``) or named in ``kinds=[...]``. The loss has
@@ -27,6 +30,7 @@ from ._inputs import (
     InputError,
     InputTypeError,
     as_array,
+    as_grad,
     as_number,
     check_callable,
     check_head,
@@ -48,6 +52,27 @@ def _check_name(value: Any, name: str) -> str:
     if not isinstance(value, str) or not value.isidentifier():
         raise InputTypeError(f"{name} must be an attribute name such as 'W', got {value!r}")
     return value
+
+
+def _check_objects(layers: Any, loss: Any) -> None:
+    """``layers`` a non-empty list of objects with ``forward`` and ``backward``; ``loss`` too."""
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
+        raise InputTypeError(f"layers must be a list of layer objects, got {type(layers).__name__}")
+    if not layers:
+        raise InputError("layers is empty; pass your layers in forward order")
+    for i, layer in enumerate(layers):
+        for method in ("forward", "backward"):
+            if not callable(getattr(layer, method, None)):
+                raise InputTypeError(
+                    f"layers[{i}] ({type(layer).__name__}) has no {method}() method; each "
+                    f"layer needs forward(x) and backward(grad)"
+                )
+    for method in ("forward", "backward"):
+        if not callable(getattr(loss, method, None)):
+            raise InputTypeError(
+                f"loss ({type(loss).__name__}) has no {method}() method; it needs "
+                f"forward(logits, y) -> float and backward() -> dlogits"
+            )
 
 
 class Layers:
@@ -80,25 +105,7 @@ class Layers:
         kinds: Sequence[str] | None = None,
         update: UpdateFn | None = None,
     ) -> None:
-        if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
-            raise InputTypeError(
-                f"layers must be a list of layer objects, got {type(layers).__name__}"
-            )
-        if not layers:
-            raise InputError("layers is empty; pass your layers in forward order")
-        for i, layer in enumerate(layers):
-            for method in ("forward", "backward"):
-                if not callable(getattr(layer, method, None)):
-                    raise InputTypeError(
-                        f"layers[{i}] ({type(layer).__name__}) has no {method}() method; each "
-                        f"layer needs forward(x) and backward(grad)"
-                    )
-        for method in ("forward", "backward"):
-            if not callable(getattr(loss, method, None)):
-                raise InputTypeError(
-                    f"loss ({type(loss).__name__}) has no {method}() method; it needs "
-                    f"forward(logits, y) -> float and backward() -> dlogits"
-                )
+        _check_objects(layers, loss)
         self.layers, self.loss = list(layers), loss
         self.head, self.layout = check_head(head), check_layout(layout)
         self.attrs = tuple(
@@ -116,16 +123,22 @@ class Layers:
                 f"no layer has a weight attribute {weight!r}; pass weight= (and bias=, "
                 f"grad_weight=, grad_bias=) with your attribute names"
             )
-        for i in self.linear:
-            w = check_param(self.value(i, weight), f"layers[{i}].{weight}")
-            if w.ndim != 2:
-                raise InputError(f"layers[{i}].{weight} has shape {w.shape}; a weight is 2-D")
-            if hasattr(self.layers[i], bias):
-                check_param(self.value(i, bias), f"layers[{i}].{bias}")
+        self._check_params()
         self.kinds = None if kinds is None else self._check_kinds(kinds)
         self.update = (
             None if update is None else check_callable(update, "update", "update(layers, lr)")
         )
+
+    def _check_params(self) -> None:
+        weight, bias = self.attrs[:2]
+        for i in self.linear:
+            w = check_param(self.value(i, weight), f"layers[{i}].{weight}")
+            if w.ndim == 0:
+                raise InputError(
+                    f"layers[{i}].{weight} is a scalar; a weight is 2-D (or 1-D for one output)"
+                )
+            if hasattr(self.layers[i], bias):
+                check_param(self.value(i, bias), f"layers[{i}].{bias}")
 
     def _check_kinds(self, kinds: Sequence[str]) -> tuple[str, ...]:
         n = len(self.layers) - len(self.linear)
@@ -248,7 +261,8 @@ class LayersRun:
                         f"layers[{i}].backward left no {attr!r}: {where} is missing; pass "
                         f"grad_weight=/grad_bias= with the attributes your backward sets"
                     )
-                out[impl.name(i, what)] = as_array(g, where).copy()
+                param = impl.value(i, impl.attrs[0 if what == "weight" else 1])
+                out[impl.name(i, what)] = as_grad(g, where, np.shape(param))
         return out
 
     def step(self, grads: dict[str, np.ndarray], lr: float) -> None:

@@ -19,6 +19,7 @@ from .structure import (
     StructureError,
     decide_layout,
     draw_tree,
+    in_out,
     render_rows,
 )
 
@@ -28,12 +29,18 @@ OUTPUT_FOR_HEAD = {"binary": "sigmoid", "multiclass": "softmax"}
 def _state(
     linears: tuple[LinearSpec, ...], values: dict[str, np.ndarray], layout: str
 ) -> dict[str, np.ndarray]:
-    """Your parameters as torch's state dict (``"0.weight"`` is ``(out, in)``)."""
+    """Your parameters as torch's state dict (``"0.weight"`` is ``(out, in)``, ``"0.bias"``
+    ``(out,)``): a weight vector ``(n,)`` becomes ``(1, n)``, a ``(1, out)`` or scalar bias
+    ``(out,)``."""
     state = {}
     for k, spec in enumerate(linears):
         W = values[spec.weight]
-        state[f"{2 * k}.weight"] = np.ascontiguousarray(W.T if layout == "in_out" else W)
-        state[f"{2 * k}.bias"] = np.array(values[spec.bias])
+        if W.ndim == 1:
+            W = W.reshape(1, -1)
+        elif layout == "in_out":
+            W = W.T
+        state[f"{2 * k}.weight"] = np.ascontiguousarray(W)
+        state[f"{2 * k}.bias"] = np.array(values[spec.bias]).reshape(-1)
     return state
 
 
@@ -76,6 +83,8 @@ def _layers_probe(impl: Layers, seed: int) -> tuple[str | None, str]:
     votes = set()
     for i in impl.linear:
         W, b = impl.value(i, impl.attrs[0]), impl.value(i, impl.attrs[1])
+        if W.ndim != 2:
+            continue
         found = linear_layout(impl.layers[i].forward, W, b, seed)
         if found:
             votes.add(found)
@@ -95,7 +104,7 @@ def _layers_arrangement(impl: Layers) -> tuple[tuple[str, ...], str | None, list
     for i, label in enumerate(labels):
         expected_linear = i % 2 == 0
         if label == "?":
-            bad = (i, f"{kinds[i][1]}; pass kinds=[...]")
+            bad = (i, kinds[i][1])
         elif not expected_linear and label == "softmax" and i < len(labels) - 1:
             bad = (
                 i,
@@ -155,5 +164,5 @@ def decide(
     tree = draw_tree(linears, acts, out_act, layout, bad, names)
     if bad is not None:
         raise StructureError(bad[2], tree)
-    widths = tuple(s.weight_shape[1 if layout == "in_out" else 0] for s in linears)
+    widths = tuple(in_out(s.weight_shape, layout)[1] for s in linears)
     return Net(n_in, widths, acts, out_act, impl.head, layout, how, linears, tree), labels

@@ -45,6 +45,7 @@ class Measure:
     ref_err: float | None = None  # float32 only: torch-float32's scaled error vs float64
     first_bad_step: int | None = None  # per-step quantities only
     problem: str = ""  # why no value could be measured (shape, raised, not run)
+    note: str = ""  # a remark on a measured value (the oracle: entries at a kink)
 
     @classmethod
     def failed(cls, problem: str, tol: float) -> Measure:
@@ -63,6 +64,7 @@ class Measure:
             "torch_float32_error": _finite(self.ref_err),
             "first_bad_step": self.first_bad_step,
             "problem": self.problem,
+            "note": self.note,
         }
 
 
@@ -134,3 +136,25 @@ def measure_steps(
     return Measure(
         m.scaled, m.tol, m.ok, m.max_abs, m.max_rel, m.zero_share, m.ref_err, first, m.problem
     )
+
+
+def statistics(yours: object, torch_value: np.ndarray) -> str:
+    """The error statistics of yours against torch's, in one line."""
+    a = np.asarray(yours, dtype=np.float64)
+    if a.shape != torch_value.shape:
+        return f"shape {a.shape} where torch's is {torch_value.shape}"
+    if not np.isfinite(a).all():
+        return f"yours has {int((~np.isfinite(a)).sum())} NaN/inf entries"
+    diff = np.abs(a - torch_value)
+    scale = max(float(np.abs(a).max()), float(np.abs(torch_value).max()), 1e-300)
+    parts = [f"max abs {diff.max():.3g}", f"scaled {diff.max() / scale:.3g}"]
+    zeros = torch_value == 0
+    if zeros.any() and a.size > 1:
+        parts.append(f"yours non-zero at {(a[zeros] != 0).mean():.0%} of torch's exact zeros")
+    t, y = torch_value.ravel(), a.ravel()
+    if t.size > 1 and t.std() > 0 and y.std() > 0:
+        parts.append(f"correlation {np.corrcoef(t, y)[0, 1]:.3f}")
+    tt = float(t @ t)
+    if tt > 0:
+        parts.append(f"slope {float(t @ y) / tt:.4g}")
+    return ", ".join(parts)

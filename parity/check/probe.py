@@ -48,15 +48,34 @@ def activation_kind(layer: Any, dtype: np.dtype) -> tuple[str | None, str]:
         out = layer.forward(PROBE.astype(dtype))
     except Exception as err:
         return None, (
-            f"forward raised {type(err).__name__}: {err} on a probe input of shape {PROBE.shape}"
+            f"forward raised {type(err).__name__}: {err} on a probe input of shape "
+            f"{PROBE.shape}; pass kinds=[...]"
         )
     for kind, f in KNOWN.items():
         if _close(out, f(PROBE)):
             return kind, ""
+    slope = _leaky_slope(out)
+    if slope is not None:
+        return None, (
+            f"it is a Leaky ReLU of slope {slope:g}; torch's reference has leaky_relu with "
+            f"slope 0.01 only (the seed's), so set your slope to 0.01 to check this network"
+        )
     return None, (
-        "its forward matches no activation torch's reference knows "
-        f"({', '.join(KNOWN)}; leaky_relu with slope 0.01)"
+        f"its forward matches no activation torch's reference knows ({', '.join(KNOWN)}; "
+        f"leaky_relu with slope 0.01); pass kinds=[...]"
     )
+
+
+def _leaky_slope(out: Any) -> float | None:
+    """The slope ``a`` if ``out`` is ``x`` for ``x > 0`` and ``a x`` below, else None."""
+    try:
+        out = np.asarray(out, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    if out.shape != PROBE.shape or not _close(out[PROBE > 0], PROBE[PROBE > 0]):
+        return None
+    slope = float(out[PROBE < 0][0] / PROBE[PROBE < 0][0])
+    return slope if _close(out, np.where(PROBE > 0, PROBE, slope * PROBE)) else None
 
 
 def linear_layout(

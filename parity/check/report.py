@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -19,15 +20,44 @@ from typing import Any
 
 import numpy as np
 
-from .rows import ALSO, ROOT, Divergence, Row
+from .rows import ALSO, IN_THE_CHAIN, ROOT, Divergence, Row
 
 SCHEMA = "nn-parity-check/1"
+
+
+CELL = 24  # widest problem text in a table cell
 
 
 def _num(x: float | None) -> str:
     if x is None:
         return "-"
     return "inf" if not math.isfinite(x) else f"{x:.1e}"
+
+
+def ellipsize(text: str, width: int = CELL) -> str:
+    """``text`` cut to ``width`` characters at a word boundary, with an ellipsis if cut."""
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    if text[width - 1] != " " and " " in cut:  # the cut falls inside a word: drop it
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + "…"
+
+
+def short(problem: str) -> str:
+    """A measurement's problem for a table cell (the full text is in the summary and JSON):
+    ``raised IndexError``, ``not run``, ``shape (64, 10)``."""
+    head, _, rest = problem.partition(": ")
+    shape = re.search(r"shape (\([^)]*\))", problem)
+    if head.startswith("raised"):
+        text = "raised " + rest.split(":")[0]
+    elif head.startswith("not run"):
+        text = "not run"
+    elif shape:
+        text = f"shape {shape.group(1)}"
+    else:
+        text = problem
+    return ellipsize(text)
 
 
 @dataclass
@@ -74,7 +104,7 @@ class CheckReport:
         def value(m: Any) -> str:
             if m is None:
                 return "-"
-            return m.problem.split(":")[0][:24] if m.problem else _num(m.scaled)
+            return short(m.problem) if m.problem else _num(m.scaled)
 
         cells = [str(i), r.stage, r.label, r.torch, value(r.e2e), value(r.tf), _num(r.tol)]
         if f32:
@@ -90,7 +120,7 @@ class CheckReport:
         else:
             row = self.rows[d.row]
             out.append(f"first divergence: {d.stage} {row.label} (row {d.row + 1})")
-            if row.problem:
+            if row.problem and d.diagnosis.pattern != "raised":
                 out.append(f"  problem: {row.problem}")
             judged = row.tf if row.tf is not None and not row.tf.ok else row.e2e
             if judged is not None and judged.zero_share:
@@ -100,9 +130,13 @@ class CheckReport:
             if d.diagnosis.fix:
                 out.append(f"  fix: {d.diagnosis.fix}")
             if d.diagnosis.residual is not None:
+                how = (
+                    "on its own (teacher-forced), yours and torch agree"
+                    if d.diagnosis.pattern in IN_THE_CHAIN
+                    else "with this mistake named, yours and torch agree"
+                )
                 out.append(
-                    f"  verified: with this mistake named, yours and torch agree to a "
-                    f"scaled error of {d.diagnosis.residual:.1e} "
+                    f"  verified: {how} to a scaled error of {d.diagnosis.residual:.1e} "
                     f"(tol {d.diagnosis.tol:.0e})"
                 )
             if d.diagnosis.pitfall:
@@ -110,6 +144,8 @@ class CheckReport:
         for row in self.rows:
             if row.status == ALSO and row.diagnosis is not None:
                 out.append(f"also wrong on its own: {row.stage} {row.label}: {row.diagnosis}")
+            if row.stage == "oracle" and row.note:
+                out.append(f"oracle, {row.name}: {row.note}")
         out.append(f"verdict: {self.verdict}")
         return out
 

@@ -42,7 +42,7 @@ def functional(impl: Functional, s: Setup) -> Diagnosis | None:
     for spec in s.net.linears:
         params = run.params()
         W = params[spec.weight]
-        if W.shape[0] == W.shape[1]:
+        if W.ndim != 2 or W.shape[0] == W.shape[1]:
             continue
         params[spec.weight] = np.ascontiguousarray(W.T)
         try:
@@ -60,7 +60,7 @@ def layers(impl: Layers, s: Setup, i: int) -> Diagnosis | None:
     tol = tolerance("forward", s.dtype).value
     attr = impl.attrs[0]
     layer, W = impl.layers[i], impl.value(i, impl.attrs[0])
-    if W.shape[0] == W.shape[1]:
+    if W.ndim != 2 or W.shape[0] == W.shape[1]:
         return None
     holder, name = (
         (getattr(layer, attr), "data")

@@ -18,6 +18,10 @@ from .measure import Measure
 STAGES = ("structure", "forward", "backward", "oracle", "training")
 # statuses
 OK, ROOT, ALSO, INHERITED, FAILS = "ok", "FIRST DIVERGENCE", "also wrong", "inherited", "fails"
+NOT_RUN = "not run"  # an earlier call of yours raised, so this value was never computed
+NOT_COUNTED = "not counted"  # an oracle row disagreeing where torch agrees with you row for row
+# diagnoses whose evidence is the layer's own (teacher-forced) agreement with torch
+IN_THE_CHAIN = ("raised", "wrong_only_in_chain")
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,22 @@ class Row:
         return next((m.problem for m in (self.tf, self.e2e) if m is not None and m.problem), "")
 
     @property
+    def note(self) -> str:
+        """A remark on a value that was measured (the oracle's entries at a kink)."""
+        return next((m.note for m in (self.tf, self.e2e) if m is not None and m.note), "")
+
+    @property
+    def raised(self) -> bool:
+        """Your code raised while computing this row's own value (not an earlier call)."""
+        return any(m is not None and m.problem.startswith("raised") for m in (self.e2e, self.tf))
+
+    @property
+    def not_run(self) -> bool:
+        """Every failing measurement of this row was never computed: an earlier call raised."""
+        failing = [m for m in (self.e2e, self.tf) if m is not None and not m.ok]
+        return bool(failing) and all(m.problem.startswith("not run") for m in failing)
+
+    @property
     def label(self) -> str:
         return f"{self.name} {self.what}".strip()
 
@@ -118,6 +138,7 @@ class Row:
             "end_to_end": None if self.e2e is None else self.e2e.to_json(),
             "teacher_forced": None if self.tf is None else self.tf.to_json(),
             "problem": self.problem,
+            "note": self.note,
             "diagnosis": None if self.diagnosis is None else self.diagnosis.to_json(),
         }
 

@@ -41,10 +41,8 @@ class Setup:
         return int(self.net.widths[-1])
 
     def user(self, key: str, arr: np.ndarray) -> np.ndarray:
-        """A torch tensor (``"0.weight"``...) in your layout (stacked steps allowed)."""
-        if key.endswith("weight") and self.net.layout == "in_out":
-            return np.swapaxes(arr, -1, -2)
-        return arr
+        """A torch tensor (``"0.weight"``...) in your layout and shape (``Net.user``)."""
+        return self.net.user(key, arr)
 
     def measure(self, yours: Any, v64: Any, v: Any, kind: str, problem: str = "") -> Measure:
         """Yours against torch (float64, with torch-float32 ``v`` as yardstick in float32)."""
@@ -64,7 +62,7 @@ def where(key: str) -> str:
     if " " in key:
         method, i = key.split()
         return f"layers[{i}].{method}"
-    return {"loss": "loss.forward", "dloss": "loss.backward", "grads": "loss_fn"}.get(key, key)
+    return {"loss": "loss.forward", "dloss": "loss.backward"}.get(key, key)
 
 
 def problem(trace: YourTrace, key: str, order: list[str]) -> str:

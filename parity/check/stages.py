@@ -16,7 +16,7 @@ import numpy as np
 
 from . import reference, variants
 from .reference import RefTF
-from .rows import ALSO, FAILS, INHERITED, OK, ROOT, Row
+from .rows import ALSO, FAILS, INHERITED, NOT_RUN, OK, ROOT, Row
 from .setup import Setup, e2e_order, problem
 from .structure import TORCH_ACT, TORCH_LOSS, Net
 from .yours import YourTrace
@@ -59,22 +59,28 @@ def layers_forward(
                 problem(tf_yours, key, [key]),
             ),
         )
-        context: dict[str, Any] = {}
+        context: dict[str, Any]
         if kind == "linear":
             context = {
                 "x": np.asarray(s.ref.inputs[i], np.float64),
                 "W": s.state64[f"{i}.weight"],
                 "b": s.state64[f"{i}.bias"],
             }
+        else:
+            context = {"act": kind, "x": np.asarray(s.ref.inputs[i], np.float64)}
         role = "linear_out" if kind == "linear" else "act_out"
         row.evidence = s.evidence(tf_yours.outputs[i], tf64.outputs[i], "forward", role, **context)
+        row.evidence.context["e2e"] = (yours.outputs[i], s.ref64.outputs[i])
         rows.append(row)
     rows.append(loss_row(s, yours, tf_yours, order))
     return rows
 
 
-def loss_row(s: Setup, yours: YourTrace, tf_yours: YourTrace | None, order: list[str]) -> Row:
-    """The loss: yours (on your logits; teacher-forced on torch's) against torch's."""
+def loss_row(
+    s: Setup, yours: YourTrace, tf_yours: YourTrace | None, order: list[str], key: str = "loss"
+) -> Row:
+    """The loss: yours (on your logits; teacher-forced on torch's) against torch's; ``key``
+    is the call that computed it (``loss_fn`` for a ``Functional``)."""
     net, out_act = s.net, s.net.output_activation
     name = {"softmax": "NLLLoss(log p)", "sigmoid": "BCELoss(p)"}.get(out_act or "")
     row = Row(
@@ -82,7 +88,7 @@ def loss_row(s: Setup, yours: YourTrace, tf_yours: YourTrace | None, order: list
         "loss",
         "",
         f"{name or TORCH_LOSS[net.head]}(reduction='mean')",
-        s.measure(yours.loss, s.ref64.loss, s.ref.loss, "forward", problem(yours, "loss", order)),
+        s.measure(yours.loss, s.ref64.loss, s.ref.loss, "forward", problem(yours, key, order)),
     )
     value = yours.loss
     if tf_yours is not None:
@@ -97,6 +103,7 @@ def loss_row(s: Setup, yours: YourTrace, tf_yours: YourTrace | None, order: list
             net, s.ref64.outputs[-1], s.y, probs=probs
         )[0]
     row.evidence = s.evidence(value, s.ref64.loss, "forward", "loss", **context)
+    row.evidence.context["e2e"] = (yours.loss, s.ref64.loss)
     return row
 
 
@@ -126,6 +133,7 @@ def dloss_row(s: Setup, yours: YourTrace, tf_yours: YourTrace, order: list[str])
             net, s.ref64.outputs[-1], s.y, probs=out_act == "softmax"
         )[1]
     row.evidence = s.evidence(tf_yours.dloss, s.ref64.dloss, "gradient", "dloss", **context)
+    row.evidence.context["e2e"] = (yours.dloss, s.ref64.dloss)
     return row
 
 
@@ -170,6 +178,7 @@ def layers_backward(
             }
         role = "linear_dx" if kinds[i] == "linear" else "act_dx"
         row.evidence = s.evidence(tf_yours.dinputs[i], tf64.dinputs[i], "gradient", role, **context)
+        row.evidence.context["e2e"] = (yours.dinputs[i], s.ref64.dinputs[i])
         rows.append(row)
     return rows
 
@@ -212,19 +221,21 @@ def param_rows(
         row.evidence = s.evidence(
             tf_yours.per_layer_grads[i].get(name), t64, "gradient", f"{what}_grad"
         )
+        row.evidence.context["e2e"] = (yours.grads.get(name), s.user(key, s.ref64.grads[key]))
         rows.append(row)
     return rows
 
 
 def functional_rows(s: Setup, yours: YourTrace) -> list[Row]:
     """The loss, then every parameter's gradient from the last layer back (end to end)."""
-    rows = [loss_row(s, yours, None, ["loss"])]
+    rows = [loss_row(s, yours, None, ["loss_fn"], key="loss_fn")]
     if not rows[0].ok and rows[0].evidence is not None:
         rows[0].evidence.context["l2"] = l2_entries(s, yours)
         X64 = s.X.astype(np.float64)
         rows[0].evidence.context["variants"] = variants.transposed_forward(
             s.net, s.state64, X64, s.y
-        )
+        ) + variants.other_activations(s.net, s.state64, X64, s.y)
+    not_run = "not run: loss_fn raised (see the loss)" if yours.errors else ""
     for k in reversed(range(len(s.net.linears))):
         spec = s.net.linears[k]
         for what, name in (("weight", spec.weight), ("bias", spec.bias)):
@@ -240,7 +251,7 @@ def functional_rows(s: Setup, yours: YourTrace) -> list[Row]:
                     t64,
                     s.user(key, s.ref.grads[key]),
                     "gradient",
-                    problem(yours, "grads", ["grads"]),
+                    not_run,
                 ),
             )
             context = (
@@ -255,8 +266,9 @@ def functional_rows(s: Setup, yours: YourTrace) -> list[Row]:
     return rows
 
 
-def l2_entries(s: Setup, yours: YourTrace) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """``(yours, torch's, value)`` per parameter, float64 in your layout (the L2 hypothesis)."""
+def l2_entries(s: Setup, yours: YourTrace) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]]:
+    """``(yours, torch's, value, is_weight)`` per parameter, float64 in your layout and shapes
+    (the L2 hypothesis)."""
     out = []
     for k, spec in enumerate(s.net.linears):
         for what, name in (("weight", spec.weight), ("bias", spec.bias)):
@@ -268,21 +280,35 @@ def l2_entries(s: Setup, yours: YourTrace) -> list[tuple[np.ndarray, np.ndarray,
                     np.asarray(yours.grads[name], np.float64),
                     s.user(key, s.ref64.grads[key]),
                     s.user(key, s.state64[key]),
+                    what == "weight",
                 )
             )
     return out
 
 
 def mark(rows: list[Row]) -> int | None:
-    """Set every row's status; return the index of the first divergence (or None)."""
+    """Set every row's status; return the index of the first divergence (or None).
+
+    The root cause is the first row whose own value fails: teacher-forced where there is one,
+    or whose own call raised (a raise is where the code broke, even if it runs on its own).
+    A row that fails only end to end is inherited; a row never computed because an earlier
+    call raised is not run. When no row fails on its own, the first inherited row is the
+    root: that layer is right alone and wrong only in the chain.
+    """
     first = None
     for idx, row in enumerate(rows):
         if row.ok:
             row.status = OK
-        elif row.tf is not None and row.tf.ok:
+        elif row.not_run:
+            row.status = NOT_RUN
+        elif row.tf is not None and row.tf.ok and not row.raised:
             row.status = INHERITED
         elif first is None:
             row.status, first = ROOT, idx
         else:
             row.status = ALSO if row.tf is not None else FAILS
+    if first is None:
+        first = next((i for i, r in enumerate(rows) if r.status == INHERITED), None)
+        if first is not None:
+            rows[first].status = ROOT
     return first

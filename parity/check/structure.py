@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 LAYOUTS = ("auto", "in_out", "out_in")
 HEADS = ("multiclass", "binary", "regression")
 TORCH_LOSS = {
@@ -59,9 +61,18 @@ class Net:
     def hidden(self) -> tuple[int, ...]:
         return self.widths[:-1]
 
-    def torch_key(self, k: int, what: str) -> str:
-        """torch's state-dict key of Linear ``k``'s ``"weight"`` or ``"bias"``."""
-        return f"{2 * k}.{what}"
+    def user(self, key: str, arr: np.ndarray) -> np.ndarray:
+        """torch's tensor ``key`` (``"0.weight"``, ``"2.bias"``...) in your layout and shape;
+        leading axes (steps) are kept: ``(T, out, in)`` becomes ``(T, in, out)`` for an
+        ``(in, out)`` weight, ``(T, out)`` becomes ``(T, 1, out)`` for a ``(1, out)`` bias."""
+        m, what = key.split(".")
+        spec = self.linears[int(m) // 2]
+        shape = spec.weight_shape if what == "weight" else spec.bias_shape
+        arr = np.asarray(arr)
+        lead = arr.shape[: arr.ndim - (2 if what == "weight" else 1)]
+        if what == "weight" and len(spec.weight_shape) == 2 and self.layout == "in_out":
+            arr = np.swapaxes(arr, -1, -2)
+        return arr.reshape(lead + tuple(shape or ()))
 
 
 class StructureError(Exception):
@@ -73,9 +84,17 @@ class StructureError(Exception):
         self.tree = tree
 
 
-def _in_out(shape: tuple[int, ...], layout: str) -> tuple[int, int]:
+def in_out(shape: tuple[int, ...], layout: str) -> tuple[int, int]:
+    """``(fan_in, fan_out)`` of a weight of ``shape``; a vector ``(n,)`` is one output."""
+    if len(shape) == 1:
+        return shape[0], 1
     a, b = shape
     return (a, b) if layout == "in_out" else (b, a)
+
+
+def bias_fits(shape: tuple[int, ...], o: int) -> bool:
+    """A bias of ``shape`` for ``o`` outputs: ``(o,)``, nnfs's ``(1, o)``, or a scalar for one."""
+    return shape in ((o,), (1, o)) or (o == 1 and shape == ())
 
 
 Bad = tuple[int, str, str]  # (Linear index, "weight" or "bias", why it does not fit)
@@ -85,16 +104,19 @@ def chain_error(linears: tuple[LinearSpec, ...], n_in: int, n_out: int, layout: 
     """The first row that does not fit in ``layout``, or None."""
     fan_in = n_in
     for k, spec in enumerate(linears):
-        i, o = _in_out(spec.weight_shape, layout)
+        i, o = in_out(spec.weight_shape, layout)
         if i != fan_in:
             source = "the input's features" if k == 0 else f"{linears[k - 1].weight}'s outputs"
             why = f"{spec.weight} {spec.weight_shape} takes {i} inputs in the {layout} layout"
             return k, "weight", f"{why}, but {source} are {fan_in}"
         if spec.bias_shape is None:
             return k, "bias", f"{spec.weight} has no bias {spec.bias!r} (torch's Linear has one)"
-        if spec.bias_shape != (o,):
+        if not bias_fits(spec.bias_shape, o):
             why = f"{spec.bias} has shape {spec.bias_shape}; {spec.weight} has {o} outputs"
-            return k, "bias", f"{why}, so the bias must be ({o},)"
+            return k, "bias", f"{why}, so the bias must be ({o},) or (1, {o})"
+        if len(spec.weight_shape) == 1 and k < len(linears) - 1:
+            why = f"{spec.weight} is a vector {spec.weight_shape}: one output per row"
+            return k, "weight", f"{why}; only the last layer can be a vector (store it 2-D)"
         fan_in = o
     if fan_in != n_out:
         why = f"the last layer has {fan_in} outputs; the head on this data needs {n_out}"
@@ -116,6 +138,8 @@ def decide_layout(
     fits = [lay for lay, err in errors.items() if err is None]
     if len(fits) == 1:
         return fits[0], "shapes", None
+    if fits and all(len(s.weight_shape) == 1 for s in linears):
+        return "in_out", "a weight vector: either layout", None
     if not fits:  # report the layout that got further through the chain
         best = max(errors, key=lambda lay: (errors[lay] or (0, "", ""))[0])
         return best, "shapes (neither fits)", errors[best]
@@ -136,7 +160,7 @@ def draw_tree(
     for k, spec in enumerate(linears):
         where = f"{names[2 * k]} " if names else ""
         try:
-            i, o = _in_out(spec.weight_shape, layout)
+            i, o = in_out(spec.weight_shape, layout)
             twin = f"Linear({i}, {o})"
         except ValueError:
             twin = "Linear(?)"

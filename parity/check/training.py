@@ -64,12 +64,12 @@ def train_yours(
     params, optim = _tool_optimizer(run.arrays(), opt) if impl.update is None else ({}, None)
     try:
         for t, idx in enumerate(batches):
-            where = f"step {t}: "
+            where = f"step {t}"
             loss, grads = run.loss_and_grads(s.X[idx], s.y[idx], zero=impl.update is None or t == 0)
             out.losses.append(loss)
             out.grads.append(grads)
             if optim is None:
-                where += "your update "
+                where += " in your update"
                 run.step(grads, opt[1])
             else:
                 for k, p in params.items():
@@ -82,7 +82,7 @@ def train_yours(
                 optim.step()
             out.params.append(run.params())
     except Exception as err:
-        out.error = f"raised at {where}{describe(err)}"
+        out.error = f"raised at {where}: {describe(err)}"
     finally:
         run.restore()
     return out
@@ -123,35 +123,16 @@ def train_rows(
             yours.error,
         )
     ]
-    keys = _keys(s)
-    for name, key in keys:
-        rows.append(
-            _row(
-                s,
-                name,
-                "gradient per step",
-                f"{key}.grad",
-                _stack(yours.grads, name),
-                s.user(key, ref64.grads[key]),
-                s.user(key, ref.grads[key]),
-                "weights",
-                yours.error,
+    for what, suffix, mine, refs, refs64 in (
+        ("gradient per step", ".grad", yours.grads, ref.grads, ref64.grads),
+        ("value after each step", "", yours.params, ref.params, ref64.params),
+    ):
+        for name, key in _keys(s):
+            theirs64, theirs = s.user(key, refs64[key]), s.user(key, refs[key])
+            stacked = _stack(mine, name)
+            rows.append(
+                _row(s, name, what, key + suffix, stacked, theirs64, theirs, "weights", yours.error)
             )
-        )
-    for name, key in keys:
-        rows.append(
-            _row(
-                s,
-                name,
-                "value after each step",
-                key,
-                _stack(yours.params, name),
-                s.user(key, ref64.params[key]),
-                s.user(key, ref.params[key]),
-                "weights",
-                yours.error,
-            )
-        )
     if yours.error:
         tol = judge("weights", s.dtype, None)
         failed = Measure(np.inf, tol, False, first_bad_step=n_params, problem=yours.error)

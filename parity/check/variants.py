@@ -10,21 +10,27 @@ intermediate values with that one mistake, so a match names it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from . import reference
+from ._inputs import ACTIVATIONS
 from .derivatives import derivative, derivative_variants
 from .hypotheses import Variant
 from .reference import RefTrace
 from .structure import Net
 
 
-def param_grads(net: Net, x: np.ndarray, gz: np.ndarray) -> dict[str, np.ndarray]:
-    """Linear gradients in your layout from its input ``x (N, in)`` and ``gz = dL/dz (N, out)``."""
+def param_grads(net: Net, k: int, x: np.ndarray, gz: np.ndarray) -> dict[str, np.ndarray]:
+    """Linear ``k``'s gradients in your layout and shapes from its input ``x (N, in)`` and
+    ``gz = dL/dz (N, out)``."""
     dW = gz.T @ x  # (out, in), torch's layout
-    return {"weight": dW.T if net.layout == "in_out" else dW, "bias": gz.sum(axis=0)}
+    return {
+        "weight": net.user(f"{2 * k}.weight", dW),
+        "bias": net.user(f"{2 * k}.bias", gz.sum(axis=0)),
+    }
 
 
 def functional(
@@ -40,7 +46,7 @@ def functional(
         for pattern, text, fix, d in derivative_variants(kind, z, a, ga):
             pitfall = "mask" if "mask" in pattern else "derivative"
             where = f" (the {kind} after {name})"
-            out.append((pattern, text + where, fix, param_grads(net, x, ga * d)[what], pitfall))
+            out.append((pattern, text + where, fix, param_grads(net, k, x, ga * d)[what], pitfall))
         W_next = state[f"{m + 2}.weight"]  # torch layout (out, in); torch: ga = g_next @ W
         if W_next.shape[0] == W_next.shape[1]:
             gz = (ref.doutputs[m + 2] @ W_next.T) * derivative(kind, z, a)
@@ -49,7 +55,7 @@ def functional(
                 f"transposed (square, so nothing failed loudly)"
             )
             fix = "for an (in, out) weight dx = dy @ W.T; for (out, in) dx = dy @ W"
-            out.append(("transposed", text, fix, param_grads(net, x, gz)[what], "transposed"))
+            out.append(("transposed", text, fix, param_grads(net, k, x, gz)[what], "transposed"))
     elif net.head == "multiclass":
         _, dz = reference.softmax_first(net, ref.outputs[m], y)
         text = (
@@ -58,7 +64,7 @@ def functional(
         )
         fix = "feed the logits to the cross-entropy; it applies log-softmax itself"
         out.append(
-            ("softmax_before_cross_entropy", text, fix, param_grads(net, x, dz)[what], "softmax")
+            ("softmax_before_cross_entropy", text, fix, param_grads(net, k, x, dz)[what], "softmax")
         )
     return out
 
@@ -79,4 +85,35 @@ def transposed_forward(
         )
         fix = "for an (in, out) weight use x @ W; for (out, in) use x @ W.T"
         out.append(("transposed", text, fix, reference.loss_at(net, swapped, X, y), "transposed"))
+    return out
+
+
+def other_activations(
+    net: Net, state: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray
+) -> list[Variant]:
+    """torch's loss with another hidden activation than the one you named: every hidden
+    layer swapped to each other activation, then (deeper nets) one layer at a time."""
+    given = net.activations
+    if not given:
+        return []
+    fix = "pass the activation your code computes: activation='{a}' (or one name per layer)"
+    out: list[Variant] = []
+    swaps = [(a, tuple(a for _ in given)) for a in ACTIVATIONS if set(given) != {a}]
+    if len(given) > 1:
+        swaps += [
+            (a, (*given[:k], a, *given[k + 1 :]))
+            for k in range(len(given))
+            for a in ACTIVATIONS
+            if a != given[k]
+        ]
+    for a, acts in swaps:
+        changed = [k for k in range(len(given)) if acts[k] != given[k]]
+        where = (
+            "your hidden activation"
+            if len(changed) == len(given)
+            else f"your activation after {net.linears[changed[0]].weight}"
+        )
+        text = f"{where} behaves like {a}, but activation={given[changed[0]]!r} was given"
+        loss = reference.loss_at(replace(net, activations=acts), state, X, y)
+        out.append(("activation_name", text, fix.format(a=a), loss, "activation"))
     return out

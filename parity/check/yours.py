@@ -2,9 +2,9 @@
 inputs and upstream gradients (teacher-forced).
 
 An exception inside your code is recorded where it happened (``errors``, keyed like
-``"forward 2"``, ``"loss"``, ``"backward 0"``) and the pass stops there: it becomes a failing
-row, not a crash. A value of the wrong type (``None`` from a ``backward``, an array where
-the loss should be one number) is a broken contract and raises TypeError.
+``"forward 2"``, ``"loss"``, ``"backward 0"``, ``"loss_fn"``) and the pass stops there: it
+becomes a failing row, not a crash. A value of the wrong type (``None`` from a ``backward``,
+an array where the loss should be one number) is a broken contract and raises TypeError.
 """
 
 from __future__ import annotations
@@ -55,11 +55,9 @@ def call(errors: dict[str, str], key: str, fn: Callable[..., Any], *args: Any) -
 def functional_trace(run: FunctionalRun, X: np.ndarray, y: np.ndarray) -> YourTrace:
     """Your ``loss_fn`` once: the loss and the gradients."""
     out = YourTrace()
-    raw = call(out.errors, "loss", run.impl.loss_fn, X.copy(), y.copy(), run.params())
+    raw = call(out.errors, "loss_fn", run.impl.loss_fn, X.copy(), y.copy(), run.params())
     if raw is not _FAILED:
         out.loss, out.grads = run.check_result(raw)
-    else:
-        out.errors["grads"] = out.errors["loss"]
     return out
 
 
@@ -89,7 +87,9 @@ def layers_trace(run: LayersRun, X: np.ndarray, y: np.ndarray) -> YourTrace:
             return out
         g = as_array(g, f"layers[{i}].backward's result")
         out.dinputs[i] = g.copy()
-    out.grads = run.grads()
+        if i in run.impl.linear:  # read now: a later backward that raises leaves these
+            out.grads.update(run.grads(only=i))
+    out.grads = run.grads()  # as your optimizer would read them, after the whole pass
     return out
 
 

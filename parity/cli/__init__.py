@@ -11,17 +11,19 @@
                       [--device auto|cpu|cuda] [--seed N] [--out DIR]
     nn-parity predict --model DIR --data FILE [--backend scratch|torch] [--weights FILE]
                       [--device auto|cpu|cuda] [--output FILE]
-    nn-parity bench   [--configs small,medium,large] [--repeats N] [--dtype float64|float32]
+    nn-parity bench   [--configs tiny,small,medium,large] [--repeats N] [--dtype both]
+                      [--device cpu|cuda] [--out DIR] [--quick]
     nn-parity check   FILE.py[:NAME] | --self | --demo [NAME]   (see parity.check.command)
     nn-parity --version
 
 One module per command (``report``, ``train``, ``predict``, ``bench`` here; ``check`` in
 ``parity.check.command``), each with ``add_parser(subparsers)`` and ``run(args)``; ``main``
-lists them in ``COMMANDS``. ``common`` holds what they share, ``model_card`` the typed
-``model.json``.
+lists them in ``COMMANDS``. ``common`` holds what they share, ``outputs`` where they write,
+``model_card`` (and ``card_reader``) the typed ``model.json``.
 
 Every command but ``check`` takes ``--threads N`` (default 1: the networks are small, and
-thread pools spinning up for tiny matrices make torch several times slower on a few cores);
+thread pools spinning up for tiny matrices make torch several times slower on a few cores;
+``bench`` defaults to every core, the machine it measures);
 ``--help`` shows every option's default.
 
 Bad input (a mistyped option or value, an unknown dataset or activation, a missing or
@@ -30,10 +32,16 @@ a single row, weights that do not fit the network, CUDA where there is none) end
 line ``nn-parity: error: ...`` on stderr (for an option, ``(see nn-parity COMMAND --help)``
 after it) and exit status 2, before anything is written: it is a ``UsageError`` (a library
 call on the user's input turns its ValueError into one with ``user_input()``) or an OSError.
-Any other exception is a bug and keeps its traceback; outputs are staged and moved into
-place by rename (``parity._util.atomic``), so an interrupted command leaves no half-written
-files. ``report`` exits 1 when a parity check failed (the report is still written: it says
-what failed), 0 otherwise; so does ``train --backend both`` when the two sides disagree.
+A training run that diverges ends with one such line (which side, at which step, the loss,
+``lower --lr (now ...)``) and exit status 1, writing nothing. Any other exception is a bug
+and keeps its traceback. Where a command writes is settled before any work (``outputs``):
+``--out`` and ``--output`` must be writable and must not be one of the inputs, and ``--out``
+is locked for the whole command (a concurrent command on it is refused, exit 2). Outputs are
+staged and moved into place by rename (``parity._util.atomic``): ``train`` swaps its run
+directory in whole, so it is all new or all old, never mixed; Ctrl-C and SIGTERM (exit 130 /
+143) leave the previous output intact and nothing beside it. ``report`` exits 1 when a
+parity check failed (the report is still written: it says what failed), 0 otherwise; so
+does ``train --backend both`` when the two sides disagree.
 
 torch, scikit-learn and matplotlib are imported only once a command needs them: ``--help``
 and argument errors are immediate, ``train --backend scratch`` never imports torch, nor

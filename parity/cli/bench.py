@@ -1,11 +1,12 @@
-"""``nn-parity bench``: time scratch against torch; the work is ``parity.experiments.bench``."""
+"""``nn-parity bench``: the performance page; the work is ``parity.experiments.bench``."""
 
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 from typing import Any
 
-from .._util.threads import limit_threads
 from ..experiments.bench import CONFIGS
 from .common import add_command, positive_int, user_input
 
@@ -13,16 +14,17 @@ from .common import add_command, positive_int, user_input
 def add_parser(subparsers: Any) -> None:
     """Register ``bench`` on ``nn-parity``'s ``subparsers``."""
     configs = ", ".join(
-        f"{name} (hidden {'x'.join(map(str, hidden))}, batch {batch})"
-        for name, (hidden, batch) in CONFIGS.items()
+        f"{name} ({'-'.join(map(str, widths))}, batch {batch})"
+        for name, (widths, batch) in CONFIGS.items()
     )
     be = add_command(
         subparsers,
         "bench",
-        help="time scratch against torch (ratios within one run)",
-        description="Median time per training step and per inference pass of both "
-        "implementations on digits (relu, SGD), interleaved repeat by repeat; prints the "
-        f"scratch/torch ratios. Configs: {configs}.",
+        help="time a training step: scratch, fused NumPy, torch, scikit-learn, GEMM peak",
+        description="Median time per training step (ReLU MLP, cross-entropy, SGD) of scratch, "
+        "a hand-fused NumPy step, torch eager, scikit-learn's MLPClassifier.partial_fit and "
+        "the step's matrix products alone, interleaved round by round; prints milliseconds, "
+        f"ratios, the share of the GEMM peak and the goals of issue 12. Configs: {configs}.",
     )
     be.add_argument(
         "--configs", default=",".join(CONFIGS), help=f"comma list of configs: {', '.join(CONFIGS)}"
@@ -31,18 +33,38 @@ def add_parser(subparsers: Any) -> None:
         "--repeats", type=positive_int, default=5, metavar="N", help="interleaved repeats"
     )
     be.add_argument(
-        "--dtype", choices=("float64", "float32"), default="float64", help="parameter dtype"
+        "--dtype", choices=("float32", "float64", "both"), default="both", help="parameter dtype"
     )
+    be.add_argument(
+        "--device", choices=("cpu", "cuda"), default="cpu",
+        help="cuda: torch also on the GPU, against the CPU (refused without a CUDA device)",
+    )  # fmt: skip
+    be.add_argument("--out", type=Path, metavar="DIR", help="also write DIR/BENCH.md and bench.png")
+    be.add_argument("--quick", action="store_true", help="short timed blocks (for tests)")
+    cores = os.cpu_count() or 1
+    for action in be._actions:  # the bench measures the machine: every core by default
+        if action.dest == "threads":
+            action.default = cores
+            action.help = f"torch and BLAS threads (default: {cores}, every core)"
     be.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """``nn-parity bench``: see ``parity.experiments.bench``."""
-    from ..experiments.bench import bench, check_configs
+    from ..experiments.bench import check_configs, check_device, run_bench
+    from ..experiments.bench_page import render, write_page
 
     names = [n.strip() for n in args.configs.split(",") if n.strip()]
+    dtypes = ("float32", "float64") if args.dtype == "both" else (args.dtype,)
     with user_input():
         check_configs(names, args.repeats)
-    with limit_threads(args.threads):
-        print(bench(names, repeats=args.repeats, dtype=args.dtype))
+        check_device(args.device)
+    result = run_bench(
+        names, dtypes=dtypes, repeats=args.repeats, device=args.device,
+        quick=args.quick, threads=args.threads,
+    )  # fmt: skip
+    print(render(result))
+    if args.out is not None:
+        for path in write_page(result, args.out):
+            print(f"wrote {path}")
     return 0

@@ -9,6 +9,7 @@ either as one ``nn-parity: error:`` line with exit status 2.
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,18 @@ DEVICES = ("auto", "cpu", "cuda")
 
 class UsageError(ValueError):
     """A bad option value or input file: ``main`` prints it as one line and exits 2."""
+
+
+class OptionError(UsageError):
+    """A bad option value, with the hint ``(see nn-parity COMMAND --help)`` after it."""
+
+    def __init__(self, message: str, command: str) -> None:
+        super().__init__(f"{message} (see {PROG} {command} --help)")
+
+
+class Failure(Exception):
+    """A command that could not do its work though its input was valid (a training run that
+    diverged): ``main`` prints it as one line and exits 1."""
 
 
 @contextmanager
@@ -101,10 +114,16 @@ def seed(text: str) -> int:
     return _int_at_least(text, 0, "a seed, an integer >= 0")
 
 
-def parse_hidden(text: str) -> tuple[int, ...]:
-    """``"16,16"`` -> ``(16, 16)``; ``""`` or ``"none"`` -> ``()`` (no hidden layer)."""
-    if text.strip().lower() in ("", "none"):
+def parse_hidden(text: str, command: str = "train") -> tuple[int, ...]:
+    """``"16,16"`` -> ``(16, 16)``; ``"none"`` -> ``()`` (no hidden layer). An empty value is
+    refused (it is more often a shell variable that was not set than a choice)."""
+    if text.strip().lower() == "none":
         return ()
+    if not text.strip():
+        raise OptionError(
+            f"--hidden {text!r} is empty; give sizes like 16,16, or 'none' for no hidden layer",
+            command,
+        )
     sizes = []
     for part in text.split(","):
         try:
@@ -112,18 +131,48 @@ def parse_hidden(text: str) -> tuple[int, ...]:
         except ValueError:
             size = 0
         if size < 1:
-            raise UsageError(
+            raise OptionError(
                 f"--hidden must be comma-separated positive sizes like 16,16 (or 'none'), "
-                f"got {text!r}"
+                f"got {text!r}",
+                command,
             )
         sizes.append(size)
     return tuple(sizes)
 
 
-def parse_activation(text: str) -> str | tuple[str, ...]:
-    """``"tanh"`` -> ``"tanh"`` for every layer; ``"relu,tanh"`` -> one name per layer."""
+def parse_activation(
+    text: str, hidden: tuple[int, ...], command: str = "train"
+) -> str | tuple[str, ...]:
+    """``"tanh"`` -> ``"tanh"`` for every layer; ``"relu,tanh"`` -> one name per layer of
+    ``hidden``. OptionError for an unknown name or a count that does not match."""
+    from ..spec import ACTIVATIONS
+
     names = tuple(n.strip() for n in text.split(","))
+    for name in names:
+        if name not in ACTIVATIONS:
+            raise OptionError(
+                f"--activation: unknown activation {name!r}; valid: {', '.join(ACTIVATIONS)}",
+                command,
+            )
+    if len(names) > 1 and len(names) != len(hidden):
+        raise OptionError(
+            f"--activation {text!r} has {len(names)} names for {len(hidden)} hidden layers "
+            f"(--hidden {','.join(map(str, hidden)) or 'none'}); give one name, or one per layer",
+            command,
+        )
     return names[0] if len(names) == 1 else names
+
+
+def check_number(
+    option: str, value: float, command: str, *, minimum: float = 0.0, strict: bool = False
+) -> None:
+    """OptionError unless ``value`` is finite and ``> minimum`` (``strict``) or ``>= minimum``."""
+    relation = ">" if strict else ">="
+    ok = math.isfinite(value) and (value > minimum if strict else value >= minimum)
+    if not ok:
+        raise OptionError(
+            f"{option} must be a finite number {relation} {minimum:g}, got {value!r}", command
+        )
 
 
 def check_out_dir(path: Path, option: str = "--out") -> Path:

@@ -3,20 +3,24 @@
 Each command is a module in ``COMMANDS`` with ``add_parser(subparsers)``, which adds its
 sub-command and sets its ``handler`` (``run(args) -> exit status``); a new command is one
 more module here. ``main`` runs the handler and turns the command's own usage error
-(``UsageError``) and an OSError into one line ``nn-parity: error: ...`` and exit status 2;
-any other exception is a bug and keeps its traceback.
+(``UsageError``) and an OSError into one line ``nn-parity: error: ...`` and exit status 2,
+a ``Failure`` (a diverged training run) into one such line and exit status 1, Ctrl-C and
+SIGTERM into one line and exit status 130 / 143; any other exception is a bug and keeps its
+traceback.
 """
 
 from __future__ import annotations
 
 import os
 import shlex
+import signal
 import sys
 from collections.abc import Sequence
 
+from .._util.signals import signal_number, sigterm_as_interrupt
 from ..check import command as check
 from . import bench, predict, report, train
-from .common import PROG, HelpFormatter, Parser, UsageError
+from .common import PROG, Failure, HelpFormatter, Parser, UsageError
 
 COMMANDS = (report, train, predict, bench, check)  # in the order `nn-parity --help` lists them
 
@@ -56,14 +60,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.help_hint = f"{PROG} {argv[0]} --help"
     args = parser.parse_args(argv)  # exits 2 with one line on a bad option (Parser.error)
     args.command = shlex.join([PROG, *argv])
-    try:
-        return int(args.handler(args))
-    except BrokenPipeError:  # stdout closed early (`| head`): stop quietly, as Unix tools do
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
-    except (UsageError, OSError) as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; nothing was written", file=sys.stderr)
-        return 130
+    with sigterm_as_interrupt():  # SIGTERM cleans up as Ctrl-C does
+        try:
+            return int(args.handler(args))
+        except BrokenPipeError:  # stdout closed early (`| head`): stop quietly, as Unix tools do
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 141
+        except (UsageError, OSError) as err:
+            print(f"{PROG}: error: {err}", file=sys.stderr)
+            return 2
+        except Failure as err:
+            print(f"{PROG}: error: {err}", file=sys.stderr)
+            return 1
+        except FloatingPointError as err:
+            if not hasattr(err, "step"):  # not a diverged training run: a bug
+                raise
+            print(f"{PROG}: error: {err}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt as err:
+            print(f"{PROG}: {interrupted_line(err)}", file=sys.stderr)
+            return 128 + signal_number(err)
+
+
+def interrupted_line(err: KeyboardInterrupt) -> str:
+    """What an interrupt (Ctrl-C, SIGTERM) left: nothing, or an output already in place."""
+    what = "terminated" if signal_number(err) == signal.SIGTERM else "interrupted"
+    written = getattr(err, "written", None)
+    if written:
+        return f"{what} after writing {written}"
+    return f"{what}; nothing was written"

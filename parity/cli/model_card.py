@@ -17,9 +17,9 @@ The JSON keeps the layout of version 1::
 
 from __future__ import annotations
 
+import itertools
 import json
-import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from scratch import DTYPES, TASKS
-
-from ..spec import ACTIVATIONS, HEADS, Network, RunSpec
+from .._util import strict_json
+from ..npz import one_line
+from ..spec import HEADS, Network, RunSpec
 
 if TYPE_CHECKING:
     from ..data import Dataset
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 MODEL_FORMAT = "nn-parity-model"
 MODEL_VERSION = 1
 FILE_NAME = "model.json"
+MAX_CARD_BYTES = 64 << 20  # 64 MiB: a million features' names and statistics fit
 OUTPUT_ACTIVATIONS = tuple(sorted({out for _, out, _ in HEADS.values() if out is not None}))
 REQUIRED = ("task", "in_features", "hidden", "out_features", "activations", "dtype",
             "features", "standardize", "weights")  # fmt: skip
@@ -53,15 +54,24 @@ class Standardization:
     y_mean: float | None = None
     y_std: float | None = None
 
-    def inputs(self, X: np.ndarray, dtype: str) -> np.ndarray:
-        """Raw features ``(N, D)`` -> standardised ``(N, D)`` in ``dtype``."""
-        return ((X - np.asarray(self.x_mean)) / np.asarray(self.x_std)).astype(dtype)
+    def inputs(
+        self, X: np.ndarray, dtype: str, source: str = "data", names: tuple[str, ...] = ()
+    ) -> np.ndarray:
+        """Raw features ``(N, D)`` -> standardised ``(N, D)`` in ``dtype``, computed so that
+        ``X - mean`` cannot overflow (``parity.standardize.scale``); ValueError naming the
+        file ``source`` and the column (``names``) where a value does not fit ``dtype``."""
+        from ..standardize import cast_scaled, scale
+
+        Z = scale(X, np.asarray(self.x_mean), np.asarray(self.x_std))
+        names = names or tuple(f"x{j}" for j in range(Z.shape[1]))
+        return cast_scaled(Z, np.dtype(dtype), source, names, "prediction")
 
     def target(self, pred: np.ndarray) -> np.ndarray:
         """Standardised regression predictions ``(N,)`` -> the target's units."""
         if self.y_std is None or self.y_mean is None:
             return pred
-        return pred * self.y_std + self.y_mean
+        with np.errstate(over="ignore", invalid="ignore"):  # the caller checks finiteness
+            return pred * self.y_std + self.y_mean
 
 
 def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -95,7 +105,7 @@ class ModelCard:
     classes: tuple[str | int, ...] | None = None  # the labels of classes 0..K-1, as in the file
     data: Mapping[str, str] = field(default_factory=dict)
     training: Mapping[str, Any] = field(default_factory=dict)
-    test_metric: Mapping[str, float] = field(default_factory=dict)
+    test_metric: Mapping[str, float | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("weights", "data", "training", "test_metric"):
@@ -111,6 +121,17 @@ class ModelCard:
     def source(self) -> str:
         """What it was trained on: the built-in dataset's name or the file's path."""
         return self.data.get("dataset") or self.data.get("file") or "unknown data"
+
+    def state_shapes(self) -> dict[str, tuple[int, ...]]:
+        """The state dict's keys and shapes for this network, computed without building it:
+        ``Linear`` layers at indices 0, 2, 4... (an activation module between each pair),
+        ``"i.weight"`` ``(out, in)`` and ``"i.bias"`` ``(out,)``."""
+        widths = (self.in_features, *self.hidden, self.out_features)
+        shapes: dict[str, tuple[int, ...]] = {}
+        for layer, (n_in, n_out) in enumerate(itertools.pairwise(widths)):
+            shapes[f"{2 * layer}.weight"] = (n_out, n_in)
+            shapes[f"{2 * layer}.bias"] = (n_out,)
+        return shapes
 
     @property
     def labels(self) -> tuple[str | int, ...] | None:
@@ -177,7 +198,7 @@ class ModelCard:
             "weights": dict(self.weights), "data": dict(self.data),
             "training": dict(self.training), "test_metric": dict(self.test_metric),
         }  # fmt: skip
-        return json.dumps(card, indent=2) + "\n"
+        return strict_json.dumps(card, indent=2)  # a NaN test metric is written as null
 
     @classmethod
     def from_json(cls, text: str, source: str | Path = FILE_NAME) -> ModelCard:
@@ -186,8 +207,8 @@ class ModelCard:
             raise TypeError(f"text must be a str (model.json's content), got {type(text).__name__}")
         try:
             raw = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{source}: not valid JSON ({err})") from None
+        except (ValueError, RecursionError) as err:  # also: 5000-digit ints, deep nesting
+            raise ValueError(f"{source}: not valid JSON ({one_line(err)})") from None
         if not isinstance(raw, dict) or raw.get("format") != MODEL_FORMAT:
             raise ValueError(f"{source}: not an nn-parity model description")
         missing = [k for k in REQUIRED if k not in raw]
@@ -198,161 +219,28 @@ class ModelCard:
                 f"{source}: model format version {raw['version']!r}; this nn-parity reads "
                 f"version {MODEL_VERSION} (retrain with nn-parity train)"
             )
-        return _Reader(str(source), raw).card()
+        from .card_reader import Reader
+
+        return Reader(str(source), raw).card()
 
 
 def read_card(model_dir: Path) -> ModelCard:
-    """``model_dir/model.json``, parsed and checked (FileNotFoundError, ValueError)."""
+    """``model_dir/model.json``, parsed and checked (FileNotFoundError, NotADirectoryError,
+    ValueError)."""
     path = model_dir / FILE_NAME
+    if model_dir.exists() and not model_dir.is_dir():
+        raise NotADirectoryError(f"{model_dir} is not a model directory (give what train wrote)")
     if not model_dir.is_dir():
         raise FileNotFoundError(f"no such model directory: {model_dir}")
     if not path.is_file():
         raise FileNotFoundError(f"{model_dir} has no {FILE_NAME} (write one with nn-parity train)")
+    if path.stat().st_size > MAX_CARD_BYTES:
+        raise ValueError(
+            f"{path}: {path.stat().st_size} bytes, more than a model description can be "
+            f"({MAX_CARD_BYTES} bytes); it is not one that nn-parity train wrote"
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as err:
         raise ValueError(f"{path}: not valid JSON ({err})") from None
     return ModelCard.from_json(text, path)
-
-
-# --------------------------------------------------------------------------------------------
-# checking the fields
-
-
-class _Reader:
-    """Reads the fields of one parsed model.json; every error names the file and the key."""
-
-    def __init__(self, source: str, raw: dict[str, Any]) -> None:
-        self.source, self.raw = source, raw
-
-    def fail(self, key: str, expected: str) -> ValueError:
-        return ValueError(f"{self.source}: {key} must be {expected}, got {self.raw.get(key)!r}")
-
-    def choice(self, key: str, valid: tuple[str, ...], *, optional: bool = False) -> Any:
-        value = self.raw.get(key)
-        if (value is None and optional) or (isinstance(value, str) and value in valid):
-            return value
-        raise self.fail(key, f"one of {', '.join(valid)}" + (" or null" if optional else ""))
-
-    def count(self, key: str, minimum: int, *, optional: bool = False) -> Any:
-        value = self.raw.get(key)
-        if value is None and optional:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise self.fail(key, f"an integer >= {minimum}")
-        return value
-
-    def items(self, key: str, kind: type | tuple[type, ...], what: str) -> tuple[Any, ...]:
-        value = self.raw.get(key)
-        if not isinstance(value, list) or not all(
-            isinstance(v, kind) and not isinstance(v, bool) for v in value
-        ):
-            raise self.fail(key, f"a list of {what}")
-        return tuple(value)
-
-    def mapping(self, key: str, valid: Callable[[object], bool], what: str) -> dict[str, Any]:
-        value = self.raw.get(key, {})
-        if not isinstance(value, dict) or not all(valid(v) for v in value.values()):
-            raise self.fail(key, f"an object of {what}")
-        return value
-
-    def classes(self, task: str, n_classes: int | None) -> tuple[str | int, ...] | None:
-        """The class labels: null, or ``n_classes`` distinct strings or integers."""
-        value = self.raw.get("classes")
-        if value is None:
-            return None
-        if task == "regression":
-            raise self.fail("classes", "null for a regression model")
-        labels = self.items("classes", (str, int), "class labels (strings or integers)")
-        if len(set(labels)) != len(labels) or (n_classes is not None and len(labels) != n_classes):
-            raise self.fail("classes", f"{n_classes} distinct class labels (one per class)")
-        return labels
-
-    def standardize(self, n_features: int) -> Standardization:
-        std = self.raw["standardize"]
-        if not isinstance(std, dict):
-            raise self.fail("standardize", "an object with x_mean, x_std, y_mean, y_std")
-        columns = []
-        for key in ("x_mean", "x_std"):
-            value = std.get(key)
-            if not (isinstance(value, list) and len(value) == n_features and all(
-                _finite(v) and (key == "x_mean" or v > 0) for v in value
-            )):  # fmt: skip
-                sign = "finite" if key == "x_mean" else "positive finite"
-                raise ValueError(
-                    f"{self.source}: standardize.{key} must be {n_features} {sign} numbers "
-                    f"(one per feature), got {value!r}"
-                )
-            columns.append(tuple(float(v) for v in value))
-        y = [std.get("y_mean"), std.get("y_std")]
-        if not all(v is None or _finite(v) for v in y) or (y[1] is not None and y[1] <= 0):
-            raise ValueError(
-                f"{self.source}: standardize.y_mean and y_std must be finite numbers (y_std > 0) "
-                f"or null, got {y[0]!r} and {y[1]!r}"
-            )
-        return Standardization(columns[0], columns[1], y[0], y[1])
-
-    def network(self) -> dict[str, Any]:
-        """The fields that build the network, checked against each other."""
-        net = {
-            "in_features": self.count("in_features", 1),
-            "hidden": self.items("hidden", int, "positive integers"),
-            "out_features": self.count("out_features", 1),
-            "activations": self.items("activations", str, f"names ({', '.join(ACTIVATIONS)})"),
-            "output_activation": self.choice("output_activation", OUTPUT_ACTIVATIONS,
-                                             optional=True),
-        }  # fmt: skip
-        if min(net["hidden"], default=1) < 1:
-            raise self.fail("hidden", "a list of positive integers")
-        unknown = [a for a in net["activations"] if a not in ACTIVATIONS]
-        if unknown or len(net["activations"]) != len(net["hidden"]):
-            raise self.fail(
-                "activations", f"one of {', '.join(ACTIVATIONS)} per hidden layer "
-                f"({len(net['hidden'])})"
-            )  # fmt: skip
-        return net
-
-    def card(self) -> ModelCard:
-        net = self.network()
-        features = self.items("features", str, "column names")
-        if len(features) != net["in_features"]:
-            raise ValueError(
-                f"{self.source}: {len(features)} feature names for {net['in_features']} inputs"
-            )
-        weights = self.mapping("weights", _is_str, "weights file names by implementation")
-        if not weights:
-            raise ValueError(f"{self.source}: lists no weights files (weights is empty)")
-        target = self.raw.get("target")
-        if target is not None and not isinstance(target, str):
-            raise self.fail("target", "a column name or null")
-        n_classes = self.count("n_classes", 0, optional=True)
-        task = self.choice("task", TASKS)
-        return ModelCard(
-            task=task, dtype=self.choice("dtype", DTYPES),
-            features=features, standardize=self.standardize(net["in_features"]),
-            weights=weights, head=self.choice("head", tuple(HEADS), optional=True),
-            loss=self.choice("loss", tuple(sorted({v[2] for v in HEADS.values()})),
-                             optional=True),
-            target=target, n_classes=n_classes, classes=self.classes(task, n_classes),
-            data=self.mapping("data", _is_str, "strings"),
-            training=self.mapping("training", _is_any, "training settings"),
-            test_metric=self.mapping("test_metric", _is_number, "numbers"), **net,
-        )  # fmt: skip
-
-
-def _is_str(value: object) -> bool:
-    return isinstance(value, str)
-
-
-def _is_any(value: object) -> bool:
-    return True
-
-
-def _is_number(value: object) -> bool:
-    """A JSON number, not a bool (NaN allowed: a diverged run's test metric)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _finite(value: object) -> bool:
-    """A JSON number (not a bool) that is finite."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

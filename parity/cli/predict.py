@@ -12,15 +12,19 @@ import argparse
 import csv
 import io
 import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .._util.atomic import ReservedFile, reserved_file
 from .._util.threads import limit_threads
 from ..sides import IMPLEMENTATIONS, TORCH, Implementation
 from .common import DEVICES, UsageError, add_command, resolve_device, user_input
 from .model_card import ModelCard, read_card
+from .outputs import RUN_FILES, check_not_an_input, shown, unwritable
 
 
 def add_parser(subparsers: Any) -> None:
@@ -60,44 +64,86 @@ def _output_path(text: str | None) -> Path | None:
     if text is None:
         return None
     output = Path(text)
+    if output.parent.exists() and not output.parent.is_dir():
+        raise NotADirectoryError(f"--output {text!r}: {output.parent} is not a directory")
     if not output.parent.is_dir():
-        raise FileNotFoundError(f"--output: no such directory: {output.parent}")
+        raise FileNotFoundError(f"--output {text!r}: no such directory: {output.parent}")
     if output.is_dir():
-        raise UsageError(f"--output {str(output)!r} is a directory; give a file name")
+        raise UsageError(f"--output {text!r} is a directory; give a file name")
     return output
 
 
+@contextmanager
+def _reserved(output: Path | None) -> Iterator[ReservedFile | None]:
+    """The output's temporary twin, created now (so an unwritable place is refused before any
+    work, naming ``--output``); None for stdout."""
+    if output is None:
+        yield None
+        return
+    with ExitStack() as stack:
+        try:
+            reserved = stack.enter_context(reserved_file(output))
+        except OSError as err:
+            raise unwritable(shown("--output", output), output.parent, err) from None
+        yield reserved
+
+
+def _inputs(args: argparse.Namespace, card: ModelCard, weights: Path) -> dict[str, Path]:
+    """What ``--output`` must not be: the data file, the weights, the model's own files."""
+    model = Path(args.model)
+    inputs = {"the --data file": Path(args.data), "the weights file": weights}
+    for name in (*RUN_FILES, *card.weights.values()):
+        inputs[f"the {name} of {shown('--model', model)}"] = model / name
+    return inputs
+
+
 def run(args: argparse.Namespace) -> int:
-    """``nn-parity predict``: run a saved network on a file, write predictions as CSV."""
+    """``nn-parity predict``: run a saved network on a file, write predictions as CSV. Every
+    input is read and checked, and the predictions computed, before the output is written."""
     from ..files import read_features
 
-    model_dir = Path(args.model)
-    with user_input():
-        card = read_card(model_dir)
-    impl = IMPLEMENTATIONS[args.backend]
-    weights = Path(args.weights) if args.weights else model_dir / card.weights_file(impl.name)
+    model_dir, data = Path(args.model), Path(args.data)
     output = _output_path(args.output)
-    with user_input():
-        X_raw, y = read_features(Path(args.data), card.features, card.target, classes=card.labels)
-    X = card.standardize.inputs(X_raw, card.dtype)
-    with limit_threads(args.threads, torch_threads=impl is TORCH):
-        device = resolve_device(args.device)
+    with _reserved(output) as reserved:  # first: an unwritable --output stops all work
         with user_input():
-            state = impl.load_weights(weights)
-        pred, proba = _predict(card, state, X, impl, device, weights)
-    if card.task == "regression":
-        pred = card.standardize.target(pred.reshape(-1).astype(np.float64))
-    text = predictions_csv(pred, proba, card.task, card.labels)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        from .._util.atomic import write_text_atomic
-
-        write_text_atomic(output, text)
-        print(f"wrote {len(pred)} predictions to {output}", file=sys.stderr)
-    if y is not None:
-        print(score(pred, y, card), file=sys.stderr)
+            card = read_card(model_dir)
+        impl = IMPLEMENTATIONS[args.backend]
+        weights = Path(args.weights) if args.weights else model_dir / card.weights_file(impl.name)
+        if output is not None:
+            check_not_an_input("--output", output, _inputs(args, card, weights))
+        with user_input():
+            X_raw, y = read_features(data, card.features, card.target, classes=card.labels)
+            X = card.standardize.inputs(X_raw, card.dtype, str(data), card.features)
+            state = check_weights(load_weights(impl, weights), card, weights)
+        with limit_threads(args.threads, torch_threads=impl is TORCH):
+            device = resolve_device(args.device)
+            pred, proba = _predict(card, state, X, impl, device, weights)
+        text = predictions_csv(pred, proba, card.task, card.labels)
+        scored = None if y is None else score(pred, y, card)
+        if reserved is None:
+            sys.stdout.write(text)
+        else:
+            reserved.commit(text)
+            print(f"wrote {len(pred)} predictions to {output}", file=sys.stderr)
+    if scored is not None:
+        print(scored, file=sys.stderr)
     return 0
+
+
+def load_weights(impl: Implementation, path: Path) -> dict[str, np.ndarray]:
+    """The weights file's arrays: an ``.npz`` through ``parity.npz.read_npz`` (every member's
+    size checked before it is read), anything else (torch's ``.pt``) through ``impl``."""
+    import zipfile
+
+    from ..npz import read_npz
+
+    if path.is_dir():
+        raise IsADirectoryError(f"{path}: is a directory; give a weights .npz file")
+    if not path.is_file():
+        raise FileNotFoundError(f"weights file not found: {path}")
+    if path.suffix == ".npz" or zipfile.is_zipfile(path):
+        return read_npz(path)
+    return impl.load_weights(path)
 
 
 def score(pred: np.ndarray, y: np.ndarray, card: ModelCard) -> str:
@@ -124,21 +170,36 @@ def _predict(
     device: str,
     weights: Path,
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Predictions ``(N,)`` labels or ``(N, out)`` values, and class probabilities or None."""
+    """Predictions ``(N,)``: labels, or values in the target's units; and class probabilities
+    ``(N, out)`` or None. UsageError when the network's outputs are not finite (weights or
+    rows too large for the dtype) rather than NaN predictions."""
     with user_input():  # model.json describes a network that cannot be built
         model = impl.build(card.network, card.dtype, device)
-    check_weights(state, {k: v.shape for k, v in impl.state(model).items()}, weights)
     impl.load_state(model, state)
-    proba = None if card.task == "regression" else impl.predict_proba(model, X, card.task)
-    return impl.predict(model, X, card.task), proba
+    with np.errstate(all="ignore"):  # overflow is checked below, once, in words
+        outputs = impl.outputs(model, X)
+        proba = None if card.task == "regression" else impl.predict_proba(model, X, card.task)
+        pred = impl.predict(model, X, card.task)
+        if card.task == "regression":
+            pred = card.standardize.target(pred.reshape(-1).astype(np.float64))
+    bad = ~np.isfinite(outputs).all(axis=1) | ~np.isfinite(pred.reshape(len(X), -1)).all(axis=1)
+    if bad.any():
+        raise UsageError(
+            f"{weights}: the network's outputs are not finite ({card.dtype}) on {int(bad.sum())} "
+            f"of {len(X)} rows (first: data row {int(np.argmax(bad)) + 1}); the weights or "
+            "these rows are too large for it"
+        )
+    return pred, proba
 
 
 def check_weights(
-    state: dict[str, np.ndarray], expected: dict[str, tuple[int, ...]], path: Path
-) -> None:
-    """UsageError, one sentence, unless ``state`` has exactly the keys and shapes of
-    ``expected`` (the network's state dict) and finite float values: the same check and
-    wording whichever backend then loads it."""
+    state: dict[str, np.ndarray], card: ModelCard, path: Path
+) -> dict[str, np.ndarray]:
+    """``state`` in the card's dtype, after a UsageError (one sentence) unless it has exactly
+    the keys and shapes of the card's network (``card.state_shapes()``, computed without
+    building it: a card claiming a huge network allocates nothing) and finite float values:
+    the same check and wording whichever backend then loads it."""
+    expected = card.state_shapes()
     missing = [k for k in expected if k not in state]
     unexpected = [k for k in state if k not in expected]
     shared = [k for k in expected if k in state]
@@ -148,7 +209,9 @@ def check_weights(
         if tuple(state[k].shape) != expected[k]
     ]
     not_float = [k for k in shared if not np.issubdtype(state[k].dtype, np.floating)]
-    not_finite = [k for k in shared if k not in not_float and not np.isfinite(state[k]).all()]
+    with np.errstate(over="ignore"):  # float64 beyond float32's range becomes inf: refused
+        cast = {k: state[k].astype(card.dtype) for k in shared if k not in not_float}
+    not_finite = [k for k in cast if not np.isfinite(cast[k]).all()]
     problems = [
         f"{what} {', '.join(items)}"
         for what, items in (
@@ -164,6 +227,7 @@ def check_weights(
         raise UsageError(
             f"{path}: weights do not fit the network in model.json: {'; '.join(problems)}"
         )
+    return cast
 
 
 def predictions_csv(

@@ -1,7 +1,9 @@
 """``nn-parity report``: run the parity grid, the dataset runs and the claims; write the report.
 
 Exit status 1 when a parity check failed (the report is still written: it says what failed),
-0 otherwise. The work is ``parity.report.generate``.
+0 otherwise. The work is ``parity.report.generate``, which stages the report and publishes it
+by renames; here ``--out`` is checked writable and locked for the whole command
+(``parity.cli.outputs.locked_output``).
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .._util.atomic import recover
 from .._util.threads import limit_threads
 from .common import DEVICES, add_command, check_out_dir, resolve_device, seed
+from .outputs import locked_output
 
 
 def add_parser(subparsers: Any) -> None:
@@ -50,7 +54,10 @@ def run(args: argparse.Namespace) -> int:
     """``nn-parity report``: see ``parity.report``."""
     out = check_out_dir(Path(args.out))
     dtypes = ("float64", "float32") if args.dtype == "both" else (args.dtype,)
-    with limit_threads(args.threads):
+    # writable and ours alone (a concurrent report into --out is refused) before any work
+    with locked_output(out, "--out") as target, limit_threads(args.threads):
+        for note in recover(target, keep=lambda name: True):  # staging a dead run left
+            print(f"note: {out}: {note}", file=sys.stderr)
         device = resolve_device(args.device)
         from ..report import ReportOptions, generate
 

@@ -11,7 +11,6 @@ nor (for a file, or ``xor``, ``spirals``, ``sine``) scikit-learn.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,12 +18,15 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from .._util.threads import limit_threads
 from ..data import DATASETS
-from ..sides import IMPLEMENTATIONS, SCRATCH, TORCH, Implementation
+from ..sides import SCRATCH, TORCH, Implementation
 from ..spec import HEADS, INITS, OPTIMIZERS, RunSpec
 from .common import (
     DEVICES,
+    Failure,
+    OptionError,
     UsageError,
     add_command,
+    check_number,
     check_out_dir,
     parse_activation,
     parse_hidden,
@@ -33,6 +35,7 @@ from .common import (
     user_input,
 )
 from .model_card import ModelCard
+from .outputs import check_outside, run_transaction
 from .train_outputs import epoch_table, history_json, plot_history
 
 if TYPE_CHECKING:
@@ -92,7 +95,8 @@ def _network_options(tr: argparse.ArgumentParser) -> None:
         "--hidden",
         default="16",
         metavar="SIZES",
-        help="hidden layer sizes, e.g. 16,16; 'none' for no hidden layer",
+        help="hidden layer sizes, e.g. 16,16; 'none' for no hidden layer (an empty value is "
+        "refused)",
     )
     tr.add_argument(
         "--activation",
@@ -116,6 +120,35 @@ def _network_options(tr: argparse.ArgumentParser) -> None:
     )
 
 
+def check_options(args: argparse.Namespace) -> None:
+    """Every check that needs only the command line, before any file is read or written:
+    option values and ranges, worded with the options' names. The network's options are
+    checked again by ``RunSpec`` once the data's task is known."""
+    if args.dataset is not None:
+        if args.target is not None:
+            raise UsageError("--target goes with --data FILE; a built-in dataset has its own")
+        if args.dataset not in DATASETS:
+            raise UsageError(
+                f"unknown dataset {args.dataset!r}; valid datasets: {', '.join(DATASETS)}"
+            )
+    elif args.target is None:
+        raise UsageError("--data FILE needs --target COLUMN, the column to predict")
+    if args.head is not None and args.head not in HEADS:
+        raise OptionError(f"--head: unknown head {args.head!r}; valid: {', '.join(HEADS)}",
+                          "train")  # fmt: skip
+    check_number("--lr", args.lr, "train", strict=True)
+    check_number("--momentum", args.momentum, "train")
+    if args.momentum != 0 and args.optimizer != "sgd":
+        raise OptionError(
+            f"--momentum applies to --optimizer sgd only, not {args.optimizer}; drop it", "train"
+        )
+    for option, value in (("--epochs", args.epochs), ("--batch-size", args.batch_size)):
+        if value < 1:
+            raise OptionError(f"{option} must be an integer >= 1, got {value}", "train")
+    hidden = parse_hidden(args.hidden)
+    parse_activation(args.activation, hidden)
+
+
 def load_training_data(args: argparse.Namespace, dtype: str) -> tuple[Dataset, str, str]:
     """The split, standardised data for ``train``; returns (dataset, source, target name).
 
@@ -124,17 +157,7 @@ def load_training_data(args: argparse.Namespace, dtype: str) -> tuple[Dataset, s
     from ..files import load_training
 
     if args.dataset is not None:
-        if args.target is not None:
-            raise UsageError("--target goes with --data FILE; a built-in dataset has its own")
-        if args.dataset not in DATASETS:
-            raise UsageError(
-                f"unknown dataset {args.dataset!r}; valid datasets: {', '.join(DATASETS)}"
-            )
         return load_dataset(args.dataset, seed=args.seed, dtype=dtype), args.dataset, BUILTIN_TARGET
-    if args.target is None:
-        raise UsageError("--data FILE needs --target COLUMN, the column to predict")
-    if args.head is not None and args.head not in HEADS:
-        raise UsageError(f"unknown head {args.head!r}; valid: {', '.join(HEADS)}")
     task = HEADS[args.head][0] if args.head else None
     path = Path(args.data)
     with user_input():
@@ -150,13 +173,20 @@ def load_training_data(args: argparse.Namespace, dtype: str) -> tuple[Dataset, s
 
 def train_spec(args: argparse.Namespace, task: str) -> RunSpec:
     """The ``RunSpec`` of a ``train`` command for data of ``task`` (validates every
-    network/training option)."""
-    hidden, activation = parse_hidden(args.hidden), parse_activation(args.activation)
+    network/training option; ``check_options`` has checked each one's own value)."""
+    hidden = parse_hidden(args.hidden)
+    if args.head is not None and HEADS[args.head][0] != task:
+        heads = ", ".join(h for h, v in HEADS.items() if v[0] == task)
+        raise OptionError(
+            f"--head {args.head!r} is for {HEADS[args.head][0]} tasks, but the data poses a "
+            f"{task} task; heads for {task}: {heads}",
+            "train",
+        )
     with user_input():
         return RunSpec(
             task=task,
             hidden=hidden,
-            activation=activation,
+            activation=parse_activation(args.activation, hidden),
             head=args.head,
             optimizer=args.optimizer,
             lr=args.lr,
@@ -170,6 +200,19 @@ def train_spec(args: argparse.Namespace, task: str) -> RunSpec:
         )
 
 
+def diverged_line(side: str, err: FloatingPointError, lr: float) -> str:
+    """``scratch diverged at step 3 (loss inf); lower --lr (now 1e+06)``: the one line a
+    diverged training run ends with (``err`` carries ``step`` and ``loss`` when it is the
+    twins' divergence error)."""
+    step, loss = getattr(err, "step", None), getattr(err, "loss", None)
+    if step is None:
+        what = f"{side} diverged ({err})"
+    else:
+        loss_text = f"{loss:.3g}" if isinstance(loss, (int, float)) else str(loss)
+        what = f"{side} diverged at step {step} (loss {loss_text})"
+    return f"{what}; lower --lr (now {lr:g})"
+
+
 def train_backends(
     spec: RunSpec,
     data: Dataset,
@@ -179,7 +222,8 @@ def train_backends(
     """Train the chosen backends from one initial state dict and one batch order (those of
     ``parity.run`` for the same spec), each side on its own, one after the other; each side
     draws its own progress bar (``scratch 600/600``, then ``torch 600/600``) on ``stream``.
-    Returns the shared setup and each backend's result by name, in ``backends``' order."""
+    Returns the shared setup and each backend's result by name, in ``backends``' order.
+    A side that diverges ends the command: ``Failure`` with :func:`diverged_line`."""
     from .._util.progress import Progress
     from ..runner import prepare, train_side
 
@@ -187,19 +231,47 @@ def train_backends(
     results = {}
     for impl in backends:
         with Progress(impl.name, setup.steps, stream) as bar:
-            results[impl.name] = train_side(impl, setup, validation=True, progress=bar)
+            try:
+                results[impl.name] = train_side(impl, setup, validation=True, progress=bar)
+            except FloatingPointError as err:
+                raise Failure(diverged_line(impl.name, err, spec.lr)) from err
     return setup, results
 
 
+def default_out(args: argparse.Namespace) -> Path:
+    """``--out``, or ``runs/<dataset name or data file's stem>``."""
+    if args.out:
+        return Path(args.out)
+    return Path("runs") / (Path(args.data).stem if args.data is not None else args.dataset)
+
+
 def run(args: argparse.Namespace) -> int:
-    """``nn-parity train``: train one network, save weights, description, history, plot."""
+    """``nn-parity train``: train one network, save weights, description, history, plot, as
+    one transaction (``parity.cli.outputs.run_transaction``)."""
+    check_options(args)
+    out = check_out_dir(default_out(args))
+    if args.data is not None:
+        check_outside("--data", Path(args.data), "--out", out)
+    with run_transaction(out) as run_dir:
+        data, source, target = load_training_data(args, args.dtype)
+        spec = train_spec(args, task=data.task)
+        ok = train_and_save(args, spec, data, source, target, run_dir.staged)
+        written, dropped = run_dir.commit()
+    print(f"saved {', '.join(written)} in {out}")
+    if dropped:
+        print(f"removed {', '.join(dropped)}: left from an earlier run, not trained this time")
+    return 0 if ok else 1
+
+
+def train_and_save(
+    args: argparse.Namespace, spec: RunSpec, data: Dataset, source: str, target: str,
+    staged: Path,
+) -> bool:  # fmt: skip
+    """Train the backends of ``args``, print the table and the verdict, write the run's files
+    into ``staged``; returns whether the parity verdict (if any) is ok."""
     from ..runner import compare_results
 
     backends = BACKENDS[args.backend]
-    data, source, target = load_training_data(args, args.dtype)
-    spec = train_spec(args, task=data.task)
-    name = Path(source).stem if args.data is not None else source
-    out = check_out_dir(Path(args.out) if args.out else Path("runs") / name)
     with limit_threads(args.threads, torch_threads=TORCH in backends):
         device = resolve_device(args.device)
         print(
@@ -223,51 +295,28 @@ def run(args: argparse.Namespace) -> int:
             weights={b: f"weights_{b}.npz" for b in results},
             test_metric={b: r.test_metric for b, r in results.items()},
         )  # fmt: skip
-        written, stale = save_run(out, card, results, verdict, spec, device)
-    print(f"saved {', '.join(p.name for p in written)} in {out}")
-    if stale:
-        print(
-            f"removed {', '.join(p.name for p in stale)}: left from an earlier run, not "
-            f"trained this time"
-        )
-    return 0 if verdict is None or verdict.ok else 1
+        write_run(staged, card, results, verdict, spec, device)
+    return verdict is None or verdict.ok
 
 
-def save_run(
-    out: Path,
+def write_run(
+    staged: Path,
     card: ModelCard,
     results: dict[str, SideResult],
     verdict: ParityResult | None,
     spec: RunSpec,
     device: str,
-) -> tuple[list[Path], list[Path]]:
-    """Write the weights, model.json, history.json and the plot into ``out`` as one
-    transaction, then remove the weights of a backend not trained this time. Returns the
-    files written and the files removed."""
+) -> None:
+    """Write the weights, model.json, history.json and the plot into the staging directory
+    ``staged`` (strict JSON: no NaN or Infinity)."""
     import scratch
 
-    from .._util.atomic import publish, staging_dir
+    from .._util import strict_json
 
-    title = f"{spec.label()} on {card.source}"
-    with staging_dir(out) as staged:
-        for backend, res in results.items():
-            scratch.save_weights(staged / card.weights[backend], res.final_state)
-        (staged / "model.json").write_text(card.to_json())
-        history = history_json(results, spec.epochs, verdict)
-        (staged / "history.json").write_text(json.dumps(history, indent=1) + "\n")
-        plot_history(results, spec, title, staged / "training_curve.png", device)
-        written = publish(staged, out)
-    return written, remove_stale_weights(out, trained=list(results))
-
-
-def remove_stale_weights(out: Path, trained: Sequence[str]) -> list[Path]:
-    """Delete ``out/weights_<backend>.npz`` of each backend not in ``trained`` (left by an
-    earlier ``train`` into the same directory, they would not match ``model.json``); only
-    those exact names, nothing else. Returns the files removed."""
-    removed = []
-    for backend in IMPLEMENTATIONS:
-        path = out / f"weights_{backend}.npz"
-        if backend not in trained and path.is_file():
-            path.unlink()
-            removed.append(path)
-    return removed
+    for backend, res in results.items():
+        scratch.save_weights(staged / card.weights[backend], res.final_state)
+    (staged / "model.json").write_text(card.to_json(), encoding="utf-8")
+    history = history_json(results, spec.epochs, verdict)
+    (staged / "history.json").write_text(strict_json.dumps(history, indent=1), encoding="utf-8")
+    plot_history(results, spec, f"{spec.label()} on {card.source}",
+                 staged / "training_curve.png", device)  # fmt: skip

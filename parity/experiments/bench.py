@@ -1,125 +1,120 @@
-"""Speed of the two implementations, measured as ratios within one run.
+"""The performance page: one training step of scratch against its yardsticks, in one run.
 
-This machine's timings are noisy, so absolute seconds mean little; what is reported is the
-ratio scratch/torch of the median time per training step (and per inference pass), with
-the two sides interleaved repeat by repeat so that both see the same machine state.
+Per network size (``CONFIGS``) and dtype, five contestants do the same step (ReLU MLP,
+softmax cross-entropy, plain SGD; ``bench_steps``): scratch (``scratch.train_step``), the
+hand-fused NumPy step, torch eager (on the CPU; also on CUDA with ``device="cuda"``),
+scikit-learn's ``MLPClassifier.partial_fit`` on one batch, and the step's matrix products
+alone (the GEMM peak: the floor of a step on this machine). They run interleaved, round by
+round, so that all see the same machine state; the median seconds per step of each are
+reported beside the ratios, which are what repeat from run to run (absolute times do not).
 
-    nn-parity bench [--configs small,medium,large] [--repeats 5] [--dtype float64]
+    nn-parity bench [--configs tiny,small,medium,large] [--dtype both] [--repeats 5]
+                    [--device cpu|cuda] [--threads N] [--out DIR] [--quick]
 """
 
 from __future__ import annotations
 
+import math
+import os
 import statistics
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 
-import numpy as np
+from .bench_steps import (
+    POOL,
+    Step,
+    batch_pool,
+    fused_step,
+    gemm_step,
+    initial_state,
+    scratch_step,
+    sklearn_step,
+    torch_step,
+)
+from .fused import gemm_flops
 
-# name -> (hidden widths, batch size)
+# name -> (widths (in, *hidden, classes), batch size)
 CONFIGS: dict[str, tuple[tuple[int, ...], int]] = {
-    "small": ((16,), 32),
-    "medium": ((64, 64), 64),
-    "large": ((256, 256, 256), 256),
+    "tiny": ((2, 16, 16, 2), 32),
+    "small": ((64, 128, 128, 10), 64),
+    "medium": ((784, 256, 256, 10), 128),
+    "large": ((784, 1024, 1024, 10), 256),
 }
+DTYPES = ("float32", "float64")
+FUSED_GOAL = 1.15  # scratch step / hand-fused step, every size and dtype
+TORCH_GOALS = {"tiny": 0.25, "small": 0.5, "medium": 0.8, "large": 0.8}  # scratch / torch
+PEAK_GOAL = 0.80  # share of the GEMM peak of the large float32 step
+TINY_GOAL = 60e-6  # seconds per tiny float32 step
+BLOCK = {False: 0.025, True: 0.002}  # seconds a timed block aims at (full, quick)
+# seconds of rest before each block (full, quick): the thread pools of the block before
+# (OpenBLAS's spin ~0.1 s after a threaded call, OpenMP's) go idle and do not compete
+PAUSE = {False: 0.1, True: 0.0}
 
 
 @dataclass(frozen=True)
 class BenchRow:
-    """Median seconds per training step and per inference pass, each side, and the ratios."""
+    """One size and dtype: the median seconds per step of every contestant (``seconds``:
+    ``scratch``, ``fused``, ``torch``, ``sklearn``, ``gemm`` and, on a GPU, ``torch_cuda``)."""
 
     config: str
-    hidden: tuple[int, ...]
-    batch_size: int
-    scratch_step: float
-    torch_step: float
-    scratch_infer: float
-    torch_infer: float
+    widths: tuple[int, ...]
+    batch: int
+    dtype: str
+    seconds: Mapping[str, float]
+
+    def ratio(self, other: str) -> float:
+        """scratch's median step time over ``other``'s (< 1: scratch is faster)."""
+        return self.seconds["scratch"] / self.seconds[other]
+
+    def peak_share(self, who: str = "scratch") -> float:
+        """The GEMM peak's share of ``who``'s step: GEMM-only time / step time."""
+        return self.seconds["gemm"] / self.seconds[who]
 
     @property
-    def step_ratio(self) -> float:
-        return self.scratch_step / self.torch_step
+    def gflops(self) -> float:
+        """GFLOP/s of the GEMMs alone: the peak this step is measured against."""
+        return gemm_flops(self.widths, self.batch) / self.seconds["gemm"] / 1e9
 
     @property
-    def infer_ratio(self) -> float:
-        return self.scratch_infer / self.torch_infer
+    def parameters(self) -> int:
+        """Trainable parameters of the network: its size on the figure's x axis."""
+        return sum((i + 1) * o for i, o in zip(self.widths[:-1], self.widths[1:], strict=False))
 
 
-def _times(fn: Callable[[], object], repeats: int) -> list[float]:
-    """Seconds of each of ``repeats`` calls of ``fn``."""
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return times
+@dataclass
+class BenchResult:
+    """Every row of a run, and how it was run (for the header)."""
+
+    rows: list[BenchRow] = field(default_factory=list)
+    repeats: int = 5
+    devices: tuple[str, ...] = ("cpu",)
+    environment: str = ""
 
 
-def bench_config(
-    name: str, *, dataset: str = "digits", epochs: int = 2, repeats: int = 5, dtype: str = "float64"
-) -> BenchRow:
-    """Time ``epochs`` of training and one inference pass on ``dataset`` for both sides."""
+def torch_devices(device: str, cuda_available: bool) -> tuple[str, ...]:
+    """The devices torch runs on: ``("cpu",)``, or ``("cpu", "cuda")`` for ``"cuda"``.
+
+    ValueError for ``"cuda"`` without a CUDA device (never a silent fall-back to the CPU),
+    and for any other name."""
+    if device == "cpu":
+        return ("cpu",)
+    if device == "cuda":
+        if not cuda_available:
+            raise ValueError(
+                "--device cuda needs a CUDA device, and torch sees none "
+                "(torch.cuda.is_available() is False); run on a GPU machine or use --device cpu"
+            )
+        return ("cpu", "cuda")
+    raise ValueError(f"unknown bench device {device!r}; valid: cpu, cuda")
+
+
+def check_device(device: str) -> tuple[str, ...]:
+    """``torch_devices`` for this machine (imports torch to ask it for CUDA)."""
     import torch
 
-    import scratch
-    import torch_impl
-
-    from ..data import DATASETS
-    from ..runner import build_networks, make_optimizers, targets
-    from ..spec import RunSpec
-
-    hidden, batch_size = CONFIGS[name]
-    spec = RunSpec(task=DATASETS[dataset].task, hidden=hidden, activation="relu",
-                   batch_size=batch_size, epochs=epochs, dtype=dtype, lr=0.01)  # fmt: skip
-    nets = build_networks(spec, dataset)
-    data = nets.data
-    y = targets(spec, data, data.y_train)
-    batches = scratch.batch_order(len(y), batch_size, epochs, np.random.default_rng(0))
-    steps = sum(len(e) for e in batches)
-    s_opt, t_opt = make_optimizers(spec, nets)
-    s_loss, t_loss = scratch.make_loss(spec.loss), torch_impl.make_loss(spec.loss)
-    X_t = torch.as_tensor(data.X_test)
-
-    def s_train() -> None:
-        scratch.fit(nets.scratch_model, s_loss, s_opt, data.X_train, y, batches=batches)
-
-    def t_train() -> None:
-        torch_impl.fit(nets.torch_model, t_loss, t_opt, data.X_train, y, batches=batches)
-
-    def s_infer() -> None:
-        nets.scratch_model(data.X_test)
-
-    def t_infer() -> None:
-        with torch.inference_mode():
-            nets.torch_model(X_t)
-
-    t_train()  # warm-up: torch's first optimizer step imports torch._dynamo (~1 s)
-    s_train()
-    times: dict[str, list[float]] = {"s": [], "t": [], "si": [], "ti": []}
-    for _ in range(repeats):  # interleaved so both sides see the same machine state
-        times["s"] += _times(s_train, 1)
-        times["t"] += _times(t_train, 1)
-        times["si"] += _times(s_infer, 20)
-        times["ti"] += _times(t_infer, 20)
-    med = {k: statistics.median(v) for k, v in times.items()}
-    return BenchRow(name, hidden, batch_size, med["s"] / steps, med["t"] / steps,
-                    med["si"], med["ti"])  # fmt: skip
-
-
-def format_table(rows: Sequence[BenchRow]) -> str:
-    """A Markdown table of the rows."""
-    lines = [
-        "| config | hidden | batch | scratch step (ms) | torch step (ms) | step ratio "
-        "scratch/torch | inference ratio scratch/torch |",
-        "|---|---|---|---:|---:|---:|---:|",
-    ]
-    for r in rows:
-        lines.append(
-            f"| {r.config} | {'x'.join(map(str, r.hidden))} | {r.batch_size} | "
-            f"{1e3 * r.scratch_step:.3f} | {1e3 * r.torch_step:.3f} | {r.step_ratio:.2f} | "
-            f"{r.infer_ratio:.2f} |"
-        )
-    return "\n".join(lines)
+    return torch_devices(device, torch.cuda.is_available())
 
 
 def check_configs(names: Sequence[str], repeats: int) -> None:
@@ -131,14 +126,102 @@ def check_configs(names: Sequence[str], repeats: int) -> None:
         raise ValueError(f"repeats must be >= 1, got {repeats}")
 
 
-def bench(names: Sequence[str], *, repeats: int = 5, dtype: str = "float64") -> str:
-    """Benchmark the named ``CONFIGS`` and return a header line plus the Markdown table."""
-    check_configs(names, repeats)
-    import torch
+def time_block(step: Step, n: int, clock: Callable[[], float] = time.perf_counter) -> float:
+    """Seconds per step of ``n`` steps in a row (cycling through the pool), ``sync`` included."""
+    t0 = clock()
+    for i in range(n):
+        step.run(i % POOL)
+    step.sync()
+    return (clock() - t0) / n
 
-    rows = [bench_config(n, repeats=repeats, dtype=dtype) for n in names]
-    header = (
-        f"digits, relu, SGD, {dtype}, torch threads={torch.get_num_threads()}; median of "
-        f"{repeats} interleaved repeats; a ratio > 1 means scratch is slower"
+
+def calibrate(step: Step, block: float) -> int:
+    """Warm ``step`` up (first calls import and allocate), then the number of steps that
+    fill a timed block of about ``block`` seconds (at least 1, at most 10000)."""
+    for _ in range(2):
+        step.run(0)
+    step.sync()
+    once = time_block(step, 1)
+    return max(1, min(10_000, math.ceil(block / max(once, 1e-9))))
+
+
+def interleave(
+    steps: Mapping[str, Step], repeats: int, block: float, pause: float = 0.0
+) -> dict[str, float]:
+    """Median seconds per step of each contestant over ``repeats`` rounds; in each round
+    every contestant runs one block (after ``pause`` seconds of rest), the order rotating so
+    that none is always first."""
+    sizes = {name: calibrate(step, block) for name, step in steps.items()}
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    names = list(steps)
+    for r in range(repeats):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            time.sleep(pause)
+            times[name].append(time_block(steps[name], sizes[name]))
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def contestants(
+    widths: Sequence[int], batch: int, dtype: str, devices: Sequence[str]
+) -> dict[str, Step]:
+    """Every contestant's step for one size and dtype, from one state dict and batch pool."""
+    state, pool = initial_state(widths, dtype), batch_pool(widths, batch, dtype)
+    steps = {
+        "scratch": scratch_step(widths, state, pool),
+        "fused": fused_step(widths, state, pool),
+        "gemm": gemm_step(widths, batch, dtype),
+    }
+    for device in devices:
+        steps["torch" if device == "cpu" else f"torch_{device}"] = torch_step(
+            widths, state, pool, device
+        )
+    steps["sklearn"] = sklearn_step(widths, pool)
+    return steps
+
+
+def run_bench(
+    names: Sequence[str] = tuple(CONFIGS),
+    *,
+    dtypes: Sequence[str] = DTYPES,
+    repeats: int = 5,
+    device: str = "cpu",
+    quick: bool = False,
+    threads: int | None = None,
+) -> BenchResult:
+    """Measure every config in ``names`` in every dtype; ``threads`` sets torch's and the
+    BLAS pools' threads for the run (``None``: leave them as they are)."""
+    check_configs(names, repeats)
+    from .._util.threads import limit_threads
+
+    devices = check_device(device)
+    result = BenchResult(repeats=repeats, devices=devices)
+    with limit_threads(threads) if threads is not None else nullcontext():
+        result.environment = environment_line(devices)
+        for dtype in dtypes:
+            for name in names:
+                widths, batch = CONFIGS[name]
+                steps = contestants(widths, batch, dtype, devices)
+                seconds = interleave(steps, repeats, BLOCK[quick], PAUSE[quick])
+                result.rows.append(BenchRow(name, widths, batch, dtype, seconds))
+    return result
+
+
+def environment_line(devices: Sequence[str]) -> str:
+    """NumPy's BLAS (library, kernel, threads), torch's version and threads, the devices."""
+    import numpy as np
+    import torch
+    from threadpoolctl import threadpool_info
+
+    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    numpy_blas = ", ".join(
+        f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')}), "
+        f"{i.get('num_threads')} thread(s)"
+        for i in blas[:1]
     )
-    return header + "\n" + format_table(rows)
+    gpu = f"; GPU: {torch.cuda.get_device_name()}" if "cuda" in devices else ""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"NumPy {np.__version__} on {numpy_blas or 'an unknown BLAS'}; torch {torch.__version__} "
+        f"with {torch.get_num_threads()} thread(s){gpu}; {os.cpu_count()} cores, load average "
+        f"{load:.2f} at the start (other processes slow multi-threaded steps down)"
+    )

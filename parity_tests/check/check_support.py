@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from parity.check import CheckReport, check
 from parity.check.examples import Example
+from parity.check.rows import IN_THE_CHAIN
 
 
 def assert_finds(example: Example) -> CheckReport:
     """A correct example passes; a buggy one names its first divergence (stage and your name)
-    and its diagnosis, verified within the tolerance, with a pitfall link."""
+    and its diagnosis, verified within the tolerance, with a pitfall link (or, for a layer
+    wrong only in the chain, its teacher-forced agreement as the evidence)."""
     report = check(example.build(), **example.check)
     if example.expect is None:
         assert report.ok, report.table()
@@ -21,5 +23,9 @@ def assert_finds(example: Example) -> CheckReport:
     assert (d.stage, d.name, d.diagnosis.pattern) == example.expect, report.table()
     assert d.diagnosis.residual is not None and d.diagnosis.tol is not None
     assert d.diagnosis.residual <= d.diagnosis.tol
-    assert d.diagnosis.pitfall.startswith("docs/PORTING.md#")
+    if d.diagnosis.pattern in IN_THE_CHAIN:  # evidence: the layer agrees on its own
+        row = report.rows[d.row]
+        assert row.tf is not None and row.tf.ok and row.tf.scaled == d.diagnosis.residual
+    else:
+        assert d.diagnosis.pitfall.startswith("docs/PORTING.md#")
     return report

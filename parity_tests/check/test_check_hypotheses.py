@@ -11,11 +11,15 @@ import torch
 from parity.check import updates
 from parity.check.hypotheses import (
     BY_ROLE,
+    activation_derivative,
     bias_not_summed,
     factor,
     factors,
     l2_penalty,
+    other_activation,
     relu_remask,
+    repeat_accumulated,
+    repeat_stateful,
     transposed,
 )
 from parity.check.rows import Evidence
@@ -78,7 +82,7 @@ def test_l2_penalty_needs_gradients_and_loss_to_agree():
     b = rng.standard_normal(3)
     gW, gb = rng.standard_normal((4, 3)), rng.standard_normal(3)
     lam, torch_loss = 0.03, 1.7
-    entries = [(gW + lam * W, gW, W), (gb, gb, b)]
+    entries = [(gW + lam * W, gW, W, True), (gb, gb, b, False)]
     base = {"tol": 1e-12, "n": 8, "d": 3, "l2": entries}
     penalty = lam / 2 * (W * W).sum()
     good = Evidence(torch_loss + penalty, np.asarray(torch_loss), "forward", "loss", base)
@@ -125,3 +129,51 @@ def test_candidates_never_include_torchs_own_rule(optimizer, momentum):
     own = updates.torch_rule(optimizer, momentum)[1](p0, grads, 0.1)["w"]
     for _, text, rule, _ in updates.candidates(optimizer, momentum):
         assert np.abs(rule(p0, grads, 0.1)["w"] - own).max() > 1e-9, text
+
+
+Z = np.array([[-1.0, 0.0, 2.0, 0.0], [0.5, -0.3, 0.0, 1.2]])  # exact zeros: the masks differ
+G = rng.standard_normal(Z.shape)
+
+
+@pytest.mark.parametrize(
+    ("act", "yours", "torch_dx", "pattern", "words"),
+    [("relu", G * (Z >= 0), G * (Z > 0), "relu_mask", "passes gradient where x == 0"),
+     ("leaky_relu", G * np.where(Z >= 0, 1, 0.01), G * np.where(Z > 0, 1, 0.01),
+      "leaky_relu_mask", "passes dy unchanged where x == 0")],
+    ids=["relu", "leaky_relu"],
+)  # fmt: skip
+def test_a_mask_of_x_at_least_0_is_named(act, yours, torch_dx, pattern, words):
+    act_dx = ev(yours, torch_dx, act=act, x=Z, y=np.maximum(Z, 0), G=G)
+    found = next(d for h in BY_ROLE["act_dx"] if (d := h(act_dx)) is not None)
+    assert found.pattern == pattern and words in found.text
+    assert found.residual <= 1e-12
+    positive = np.abs(Z) + 1  # no exact zeros: x >= 0 and x > 0 are the same mask
+    assert activation_derivative(ev(G, G, act=act, x=positive, y=positive, G=G)) is None
+
+
+def test_an_activation_checked_as_another_kind_is_named():
+    x = rng.standard_normal((4, 5))
+    found = other_activation(ev(np.tanh(x), np.maximum(x, 0), act="relu", x=x))
+    assert found.pattern == "activation_name" and "behaves like tanh" in found.text
+    assert other_activation(ev(x / (1 + np.exp(-x)), np.maximum(x, 0), act="relu", x=x)) is None
+
+
+def _repeat(first, second, loss=(1.0, 1.0)):
+    return Evidence(second, first, "gradient", "repeat", {"tol": 1e-12, "n": 8, "d": 3,
+                                                         "loss": loss})  # fmt: skip
+
+
+@pytest.mark.parametrize("m", [1, 2, 5])
+def test_a_loss_fn_that_accumulates_is_named_whatever_it_had_summed(m):
+    g = rng.standard_normal(12)
+    found = repeat_accumulated(_repeat(m * g, (m + 1) * g))
+    assert found.pattern == "accumulated_gradients" and found.residual <= 1e-12
+    assert f"{(m + 1) / m:.3g} times the first call's" in found.text
+
+
+def test_any_other_state_between_calls_is_said_without_a_guess():
+    g = rng.standard_normal(12)
+    assert repeat_accumulated(_repeat(g, -g)) is None
+    found = repeat_stateful(_repeat(g, g, loss=(0.5, 0.75)))
+    assert found.pattern == "stateful_loss_fn" and "the loss 0.5, then 0.75" in found.text
+    assert found.residual is None

@@ -1,20 +1,26 @@
 """The report: the table, the JSON schema, REPORT.md and figures written atomically, zero
-shares instead of meaningless relative errors, "yours" and "torch" (never "scratch"), and a
-digits-sized check in well under a few seconds."""
+shares instead of meaningless relative errors, "yours" and "torch" (never "scratch"), short
+table cells with the full text in the summary and the JSON, readable figures."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from parity.check import check
 from parity.check.examples import EXAMPLES
+from parity.check.report import ellipsize, short
 from parity.check.rows import STAGES
 
 PNG = b"\x89PNG\r\n\x1a\n"
+EXTERNAL = Path(__file__).resolve().parent / "external"
 
 
 def _run(name, **kw):
@@ -92,13 +98,103 @@ def test_a_failed_write_leaves_the_previous_output_intact(tmp_path, monkeypatch)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["check"]
 
 
-def test_a_digits_sized_check_takes_well_under_a_few_seconds():
-    _run("layers")  # torch imported and warm
+def test_a_check_records_its_own_duration():
+    # timings belong to the benchmark (nn-parity bench), not to a test on a loaded machine
     start = time.perf_counter()
     report = _run("layers", steps=10)  # 64 rows of digits, 64-32-16-10, 10 training steps
     seconds = time.perf_counter() - start
-    assert report.ok and seconds < 3.0, seconds
-    assert report.seconds == pytest.approx(seconds, abs=0.2)
+    assert report.ok
+    assert 0 < report.seconds <= seconds
+    assert json.loads(report.to_json())["seconds"] == round(report.seconds, 3)
+
+
+def test_a_first_check_does_not_import_sympy():
+    """torch's ``y.backward(G)`` imports sympy (~0.7 s) for a symbolic shape check the first
+    time an explicit gradient is passed; the teacher-forced reference avoids that call."""
+    code = (
+        "import sys, numpy as np\n"
+        "from parity.check import Functional, check\n"
+        "from parity.check.examples import layers_net as L\n"
+        "from parity.check import Layers\n"
+        "rng = np.random.default_rng(0)\n"
+        "r = check(Layers(L.build((6, 5, 3)), L.SoftmaxCrossEntropy()),\n"
+        "          X=rng.normal(size=(16, 6)), y=rng.integers(0, 3, 16))\n"
+        "assert r.ok\n"
+        "print('sympy' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False", done.stdout + done.stderr
+
+
+def _external(name):
+    from parity.check.loader import load_implementation
+
+    return load_implementation(f"{EXTERNAL}/{name}")
+
+
+def test_an_exception_is_the_root_cause_in_full_and_later_rows_are_not_run():
+    report = check(_external("nnfs_deep.py:bug_relu_class_cache"))
+    d = report.first_divergence
+    message = "size of corresponding boolean axis is 16"
+    assert (d.name, d.diagnosis.pattern) == ("layers[3]", "raised")
+    assert d.diagnosis.text.startswith("your code raised IndexError: boolean index")
+    assert message in d.diagnosis.text and "only in the chain" in d.diagnosis.text
+    doc = json.loads(report.to_json())
+    assert message in doc["first_divergence"]["diagnosis"]
+    table = report.table()
+    assert "raised IndexError" in table and "raised in layers[3].back " not in table
+    not_run = [r for r in report.rows if r.status == "not run"]
+    assert len(not_run) == 7 and all(r.diagnosis is None for r in not_run)
+    assert "no known pattern" not in table
+
+
+def test_a_layer_wrong_only_in_the_chain_is_described_with_end_to_end_numbers():
+    report = check(_external("nnfs_deep.py:bug_relu_class_cache_same_widths"))
+    d = report.first_divergence
+    assert d.diagnosis.pattern == "wrong_only_in_chain"
+    assert d.diagnosis.text.startswith("correct on its own, wrong only in the chain")
+    assert "max abs 0," not in d.diagnosis.text  # the teacher-forced numbers are all zero
+    assert "yours non-zero at 51% of torch's exact zeros" in d.diagnosis.text
+
+
+@pytest.mark.parametrize(
+    ("problem", "cell"),
+    [("raised in layers[3].backward: IndexError: boolean index did not match (a.py:9)",
+      "raised IndexError"),
+     ("not run: layers[3].backward raised", "not run"),
+     ("shape (64, 48) where torch's is (1, 48)", "shape (64, 48)"),
+     ("your gradient has shape (3,), the parameter (1, 3)", "shape (3,)"),
+     ("yours is not numeric (dtype object)", "yours is not numeric…"),
+     ("every probed entry sits at a kink of your loss", "every probed entry sits…")],
+)  # fmt: skip
+def test_table_cells_are_short_and_cut_at_a_word(problem, cell):
+    assert short(problem) == cell
+    assert len(cell) <= 24
+
+
+def test_ellipsize_never_cuts_a_word():
+    assert ellipsize("1 entries at a kink skipped", 24) == "1 entries at a kink…"
+    assert ellipsize("short", 24) == "short"
+
+
+def test_scatter_tick_labels_do_not_overlap():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from parity.check.figures import _readable_ticks
+
+    torch_values = np.linspace(-0.0125, 0.0075, 10)  # default ticks: "-0.0150" ... overlap
+    fig, ax = plt.subplots(figsize=(5, 4.5))
+    ax.scatter(torch_values, 0.5 * torch_values)
+    _readable_ticks(ax)
+    fig.tight_layout()
+    fig.canvas.draw()
+    boxes = [t.get_window_extent() for t in ax.get_xticklabels() if t.get_text()]
+    plt.close(fig)
+    assert len(boxes) <= 6
+    assert not any(a.overlaps(b) for a, b in itertools.pairwise(boxes))
 
 
 def test_scaled_errors_are_finite_numbers_on_agreement():

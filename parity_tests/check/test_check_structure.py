@@ -136,3 +136,112 @@ def test_a_trailing_activation_the_head_cannot_have_is_a_structure_failure():
     layers = L.build((10, 8, 1), output=L.ReLU)
     report = check(Layers(layers, L.MeanSquaredError(), head="regression"))
     assert "the regression head has no relu after its last Linear" in report.structure_error
+
+
+def _nnfs_params(sizes=(64, 16, 10)):
+    """CS231n-style params with nnfs's (1, n) biases."""
+    return {k: v.reshape(1, -1) if v.ndim == 1 else v
+            for k, v in F.init_params(sizes).items()}  # fmt: skip
+
+
+def _reshaped_loss(loss):
+    """Your loss on (1, n) biases: the same network, gradients returned in your shapes."""
+
+    def wrapped(X, y, params):
+        value, grads = loss(X, y, {k: v.reshape(-1) if v.shape[0] == 1 else v
+                                   for k, v in params.items()})  # fmt: skip
+        return value, {k: g.reshape(params[k].shape) for k, g in grads.items()}
+
+    return wrapped
+
+
+def test_row_biases_are_checked_and_updated_in_your_shape():
+    seen = []
+
+    def update(params, grads, lr):
+        seen.append({k: (v.shape, grads[k].shape) for k, v in params.items()})
+        for k in params:
+            params[k] -= lr * grads[k]
+
+    impl = Functional(_reshaped_loss(F.make_loss("relu")), _nnfs_params(), update=update)
+    report = check(impl, steps=2)
+    assert report.ok, report.table()
+    assert all(s["b1"] == ((1, 16), (1, 16)) and s["b2"] == ((1, 10), (1, 10)) for s in seen)
+    assert len(seen) == 2
+    tool = check(Functional(_reshaped_loss(F.make_loss("relu")), _nnfs_params()), steps=2)
+    assert tool.ok, tool.table()  # the tool's own SGD writes back into (1, n) arrays
+
+
+def test_a_gradient_missing_only_a_unit_axis_is_compared_in_your_shape():
+    def flat_bias_grads(X, y, params):
+        value, grads = _reshaped_loss(F.make_loss("relu"))(X, y, params)
+        return value, {k: g.reshape(-1) if k.startswith("b") else g for k, g in grads.items()}
+
+    assert check(Functional(flat_bias_grads, _nnfs_params()), steps=1).ok
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [(lambda: Functional(F.make_loss(), {**F.init_params((64, 16, 10)), "b2": np.zeros((1, 9))}),
+      "must be (10,) or (1, 10)"),
+     (lambda: Layers([L.Linear(64, 16, np.random.default_rng(0)), L.ReLU(), VectorLinear()],
+                     L.SoftmaxCrossEntropy()),
+      "needs 10")],
+    ids=["row bias of the wrong width", "a vector weight for ten classes"],
+)  # fmt: skip
+def test_shapes_that_do_not_fit_are_still_structure_failures(build, message):
+    report = check(build())
+    assert message in report.structure_error, report.structure_error
+
+
+class VectorLinear:
+    """One output unit with a weight vector (16,) and a 0-D bias."""
+
+    def __init__(self):
+        self.W, self.b = np.full(16, 0.1), np.array(0.0)
+
+    def forward(self, x):
+        self.x = x
+        return (x @ self.W + self.b)[:, None]
+
+    def backward(self, dy):
+        self.dW, self.db = self.x.T @ dy[:, 0], dy.sum()
+        return dy @ self.W[None, :]
+
+
+class MSEOnColumn:
+    def forward(self, pred, y):
+        self.d = pred - y[:, None]
+        return float((self.d**2).mean())
+
+    def backward(self):
+        return 2 * self.d / len(self.d)
+
+
+def test_a_vector_weight_and_a_scalar_bias_for_one_output():
+    rng = np.random.default_rng(0)
+    layers = [L.Linear(10, 16, rng), L.ReLU(), VectorLinear()]
+    report = check(Layers(layers, MSEOnColumn(), head="regression"), "diabetes", steps=2)
+    assert report.ok, report.table()
+    assert layers[2].W.shape == (16,) and layers[2].b.shape == ()
+
+
+def test_params_out_of_order_are_still_refused():
+    p = F.init_params((64, 16, 10))
+    with pytest.raises(ValueError, match="network order"):
+        Functional(F.make_loss(), {"W1": p["W1"], "W2": p["W2"], "b1": p["b1"], "b2": p["b2"]})
+
+
+class Leaky02:
+    def forward(self, x):
+        self.x = x
+        return np.where(x > 0, x, 0.2 * x)
+
+    def backward(self, dy):
+        return dy * np.where(self.x > 0, 1.0, 0.2)
+
+
+def test_a_leaky_relu_of_another_slope_is_named_as_unsupported():
+    report = check(Layers(L.build((64, 16, 10), act=Leaky02), L.SoftmaxCrossEntropy()))
+    assert "a Leaky ReLU of slope 0.2" in report.structure_error
+    assert "slope 0.01 only" in report.structure_error and "kinds" not in report.structure_error

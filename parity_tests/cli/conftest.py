@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from cli_support import write_csv
 
@@ -36,3 +38,21 @@ def trained(tmp_path_factory):
         args = ["train", "--dataset", "moons", "--hidden", hidden, "--epochs", "2"]
         assert main([*args, "--backend", "scratch", "--out", str(root / name)]) == 0
     return root
+
+
+@pytest.fixture(scope="session")
+def xor_run(tmp_path_factory):
+    """A small scratch-only xor run directory, trained once for the session (copy it)."""
+    out = tmp_path_factory.mktemp("xor") / "run"
+    args = ["train", "--dataset", "xor", "--epochs", "1", "--hidden", "4"]
+    assert main([*args, "--backend", "scratch", "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture
+def old_run(xor_run, tmp_path):
+    """An earlier run in ``tmp_path/run``, with a file of the user's (``notes.txt``) in it."""
+    out = tmp_path / "run"
+    shutil.copytree(xor_run, out)
+    (out / "notes.txt").write_text("mine")
+    return out

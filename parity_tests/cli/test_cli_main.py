@@ -97,9 +97,9 @@ def test_help_shows_defaults_and_bench_configs(capsys):
     assert "trained the weights (default: scratch)" in predict
     bench = _help(capsys, "bench")
     for config in (
-        "small (hidden 16, batch 32)",
-        "medium (hidden 64x64, batch 64)",
-        "large (hidden 256x256x256, batch 256)",
+        "tiny (2-16-16-2, batch 32)",
+        "small (64-128-128-10, batch 64)",
+        "large (784-1024-1024-10, batch 256)",
         "interleaved repeats (default: 5)",
     ):
         assert config in bench, config

@@ -231,13 +231,15 @@ def test_progress_bar_draws_on_a_terminal_and_summarises_elsewhere():
         (["--dataset", "xor"], "['matplotlib']"),
         (["--dataset", "sine"], "['matplotlib']"),
         (["--data", "{csv}", "--target", "t"], "['matplotlib']"),
-        (["--dataset", "moons"], "['matplotlib', 'sklearn']"),  # make_moons is scikit-learn's
+        # moons is now parity.samples' NumPy copy of scikit-learn's generator (no scikit-learn)
+        (["--dataset", "moons"], "['matplotlib']"),
+        (["--dataset", "iris"], "['matplotlib', 'sklearn']"),  # a real dataset: scikit-learn's
     ],
-    ids=["xor", "sine", "csv", "moons"],
+    ids=["xor", "sine", "csv", "moons", "iris"],
 )
 def test_scratch_only_training_never_imports_torch(source, expected, files, tmp_path):
     """``train --backend scratch`` in a fresh interpreter: no torch; scikit-learn only for a
-    built-in dataset made by it; matplotlib for the training curve it draws."""
+    built-in dataset loaded by it; matplotlib for the training curve it draws."""
     out = tmp_path / "out"
     argv = ["train", *[a.format(csv=files["good"]) for a in source], "--epochs", "2",
             "--backend", "scratch", "--out", str(out)]  # fmt: skip

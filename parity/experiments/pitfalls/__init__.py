@@ -6,11 +6,12 @@ flag that an error was raised), so ``docs/PORTING.md`` can show real, executed n
 the tests can assert them. Where ``scratch`` has a twin of the torch object involved, the
 scratch side is measured too: the mistakes are about the mathematics and the API contract,
 not about one library. One module per family: ``weights`` (layout, initialisation, shared
-memory), ``losses``, ``precision`` (float32, TF32) and ``training`` (the loop, momentum,
-inference).
+memory), ``losses``, ``precision`` (float32, TF32), ``training`` (the loop, momentum,
+inference) and ``chaos`` (runs whose own rounding sensitivity defeats any tolerance).
 
 All functions are deterministic for a given ``seed``, run on the CPU in well under a second
-(``tf32_matmul`` also on CUDA where present) and leave global torch settings as they were.
+(``chaotic_training``, seven 300-step trainings, in about one; ``tf32_matmul`` also on CUDA
+where present) and leave global torch settings as they were.
 ``PITFALLS`` lists them in the order docs/PORTING.md's gallery shows them.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .chaos import chaotic_training
 from .common import Numbers
 from .losses import (
     bce_after_sigmoid,
@@ -33,6 +35,7 @@ __all__ = [
     "PITFALLS",
     "Numbers",
     "bce_after_sigmoid",
+    "chaotic_training",
     "default_init",
     "eval_and_inference_mode",
     "float64_vs_float32",
@@ -60,4 +63,5 @@ PITFALLS: tuple[Callable[..., Numbers], ...] = (
     from_numpy_shares_memory,
     tf32_matmul,
     eval_and_inference_mode,
+    chaotic_training,
 )

@@ -7,12 +7,21 @@ the way ``nn-parity check FILE.py:NAME`` loads them. Used by test_check_external
 ``python -m parity.check.examples --external parity_tests/check/external``.
 """
 
+import importlib.util
 from pathlib import Path
 
 from parity.check.examples import Example
 from parity.check.loader import load_implementation
 
 HERE = Path(__file__).resolve().parent
+
+
+def _zero_rows():
+    spec = importlib.util.spec_from_file_location("_relu_zero_rows", HERE / "relu_zero_rows.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    X, y = module.data()
+    return {"X": X, "y": y}
 
 
 def _case(file, name, planted, expect, **check):
@@ -153,6 +162,65 @@ CASES = [
         "bug_intercept_rows",
         "intercept gradient not summed",
         ("backward", "intercept", "bias_not_summed"),
+        dataset="breast_cancer",
+    ),
+    _case("nnfs_deep.py", "implementation", "", None, momentum=0.9, **STEPS),
+    _case(
+        "nnfs_deep.py",
+        "bug_relu_class_cache",
+        "ReLU input cached on the class (raises)",
+        ("backward", "layers[3]", "raised"),
+    ),
+    _case(
+        "nnfs_deep.py",
+        "bug_relu_class_cache_same_widths",
+        "ReLU input cached on the class (silent)",
+        ("backward", "layers[3]", "wrong_only_in_chain"),
+    ),
+    _case("relu_zero_rows.py", "implementation", "", None, **_zero_rows()),
+    _case(
+        "relu_zero_rows.py",
+        "bug_mask_ge",
+        "ReLU mask z >= 0, at z exactly 0",
+        ("backward", "b1", "relu_mask"),
+        **_zero_rows(),
+    ),
+    _case(
+        "relu_zero_rows.py",
+        "bug_accumulating_grads",
+        "gradient dict kept between calls",
+        ("backward", "loss_fn", "accumulated_gradients"),
+        **_zero_rows(),
+    ),
+    _case(
+        "relu_zero_rows.py",
+        "bug_activation_name",
+        "tanh network, activation left at relu",
+        ("forward", "loss", "activation_name"),
+        **_zero_rows(),
+    ),
+    _case("vector_logreg.py", "implementation", "", None, dataset="breast_cancer", **STEPS),
+    _case(
+        "vector_logreg.py",
+        "bug_float32_inside",
+        "",
+        None,
+        dataset="breast_cancer",
+        dtype="float32",
+        **STEPS,
+    ),
+    _case(
+        "vector_logreg.py",
+        "bug_float32_inside",
+        "computes in float32 inside",
+        ("forward", "loss", "float32_arithmetic"),
+        dataset="breast_cancer",
+    ),
+    _case(
+        "vector_logreg.py",
+        "bug_bias_mean",
+        "scalar bias gradient averaged twice",
+        ("backward", "c", "factor"),
         dataset="breast_cancer",
     ),
 ]

@@ -1,0 +1,192 @@
+"""One check, once the structure fits: the stages in order, the root cause, the diagnoses.
+
+``run``: torch's reference on your initial parameters (``setup``); the forward and backward
+rows, end to end and teacher-forced (``static_rows``); for a ``Functional``, your
+``loss_fn`` called a second time (``repeat``); the finite-difference oracle; the training
+steps. The first row that fails on its own is the first divergence; the oracle never is
+(it only tells a backward bug from a different definition when torch disagrees with you).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import dataset, precision, reference, stages, training
+from .diagnosis import diagnose
+from .functional import Functional
+from .layers import Layers
+from .mapping import torch_state
+from .oracle import oracle_rows, verdict
+from .repeat import repeat_rows
+from .report import CheckReport
+from .retry import retry
+from .rows import ALSO, FAILS, NOT_COUNTED, ROOT, Diagnosis, Divergence, Row
+from .setup import Setup
+from .structure import Net
+from .yours import YourTrace, functional_trace, layers_teacher_forced, layers_trace
+
+
+def setup(impl: Functional | Layers, net: Net, data: dataset.Rows, dtype: str, seed: int) -> Setup:
+    """torch's reference run (in ``dtype``, and in float64) from your initial parameters."""
+    run = impl.bind(dtype)
+    try:
+        state = torch_state(net, run.params())
+    finally:
+        run.restore()
+    state64 = {k: v.astype(np.float64) for k, v in state.items()}
+    ref = reference.trace(net, state, data.X, data.y)
+    ref64 = (
+        ref
+        if dtype == "float64"
+        else reference.trace(net, state64, data.X.astype(np.float64), data.y)
+    )
+    return Setup(net, impl.style, dtype, data.X, data.y, state, state64, ref, ref64, seed)
+
+
+def static_rows(
+    impl: Functional | Layers, s: Setup, kinds: list[str]
+) -> tuple[list[Row], YourTrace]:
+    """The forward and backward rows, and your end-to-end pass (the check's first call)."""
+    run = impl.bind(s.dtype)
+    try:
+        if isinstance(impl, Functional):
+            yours = functional_trace(run, s.X, s.y)  # type: ignore[arg-type]
+            return stages.functional_rows(s, yours), yours
+        G = reference.upstreams([o.shape for o in s.ref.outputs], s.seed, s.dtype)
+        tf = reference.teacher_forced(s.net, s.state, s.ref.inputs, G)
+        tf64 = (
+            tf
+            if s.dtype == "float64"
+            else reference.teacher_forced(
+                s.net,
+                s.state64,
+                [np.asarray(x, np.float64) for x in s.ref.inputs],
+                [g.astype(np.float64) for g in G],
+            )
+        )
+        yours = layers_trace(run, s.X, s.y)  # type: ignore[arg-type]
+        tf_yours = layers_teacher_forced(run, s.ref.inputs, G, s.ref.outputs[-1], s.y)  # type: ignore[arg-type]
+        rows = stages.layers_forward(s, yours, tf_yours, tf, tf64, kinds)
+        return rows + stages.layers_backward(s, yours, tf_yours, tf, tf64, kinds), yours
+    finally:
+        run.restore()
+
+
+def _oracle(
+    impl: Functional | Layers, s: Setup, data: dataset.Rows, first: YourTrace, rows: list[Row]
+) -> tuple[list[Row], str]:
+    """The oracle on your first call's gradients (float64 checks), or a fresh float64 call;
+    not at all when your ``loss_fn`` keeps state between calls."""
+    if any(r.name == "loss_fn" and not r.ok for r in rows):
+        return [], "your loss_fn keeps state between calls, so differences of it mean nothing"
+    grads = first.grads if s.dtype == "float64" and first.grads and not first.errors else None
+    oracle, why = oracle_rows(impl, data.X, data.y, s.seed, grads, _focus(s, first))
+    if all(r.ok for r in rows):
+        for r in oracle:
+            r.status = r.status if r.ok else NOT_COUNTED
+    return oracle, why
+
+
+def _focus(s: Setup, first: YourTrace, n: int = 6) -> dict[str, np.ndarray]:
+    """Per parameter, the flat entries where your gradient and torch's differ most (for the
+    oracle to probe, so that its verdict speaks of the entries that differ)."""
+    out = {}
+    for k, spec in enumerate(s.net.linears):
+        for what, name in (("weight", spec.weight), ("bias", spec.bias)):
+            key = f"{2 * k}.{what}"
+            mine, torch_value = first.grads.get(name), s.user(key, s.ref64.grads[key])
+            if mine is not None and np.shape(mine) == torch_value.shape:
+                diff = np.abs(np.asarray(mine, np.float64) - torch_value).ravel()
+                top = np.argsort(diff)[::-1][:n]
+                out[name] = top[diff[top] > 0]
+    return out
+
+
+def _training(
+    impl: Functional | Layers, s: Setup, data: dataset.Rows, settings: dict[str, Any]
+) -> tuple[list[Row], dict[str, np.ndarray]]:
+    if not settings["steps"]:
+        return [], {}
+    opt = (settings["optimizer"], settings["lr"], settings["momentum"])
+    batches = dataset.batches(len(data.X), settings["steps"], settings["batch_size"], s.seed)
+    rows, yours, ref = training.train_rows(impl, s, batches, opt)
+    return rows, {"yours": np.array(yours.losses), "torch": ref.losses}
+
+
+def _diagnose(impl: Functional | Layers, s: Setup, rows: list[Row]) -> None:
+    for r in rows:
+        if r.status in (ROOT, ALSO) or (r.status == FAILS and r.stage != "oracle"):
+            r.diagnosis = diagnose(r)
+            if r.diagnosis.pattern == "raised":
+                r.diagnosis = retry(impl, s, r) or r.diagnosis
+
+
+def _float32_inside(
+    impl: Functional | Layers, s: Setup, kinds: list[str], data: dataset.Rows, yours: YourTrace
+) -> Diagnosis | None:
+    """The float32 diagnosis when your code returned float32 arrays in a float64 check and,
+    run as a float32 check, agrees with torch at every row (else None)."""
+    if s.dtype != "float64" or not precision.computes_in_float32(yours):
+        return None
+    data32 = precision.as_float32(data)
+    rows32, _ = static_rows(impl, setup(impl, s.net, data32, "float32", s.seed), kinds)
+    return precision.diagnosis(rows32)
+
+
+def run(
+    impl: Functional | Layers,
+    net: Net,
+    kinds: list[str],
+    data: dataset.Rows,
+    settings: dict[str, Any],
+    header: str,
+) -> CheckReport:
+    """Every stage after the structure; the report (``seconds`` is the caller's to set)."""
+    s = setup(impl, net, data, settings["dtype"], settings["seed"])
+    rows, yours = static_rows(impl, s, kinds)
+    rows += repeat_rows(impl, s, yours)
+    first = stages.mark(rows)
+    oracle, why = _oracle(impl, s, data, yours, rows)
+    train, curves = _training(impl, s, data, settings)
+    t_root = training.mark_training(train, first is not None)
+    if first is None and t_root is not None:
+        first = len(rows) + len(oracle) + t_root
+    all_rows = rows + oracle + train
+    _diagnose(impl, s, all_rows)
+    if first is not None and first < len(rows):
+        found = _float32_inside(impl, s, kinds, data, yours)
+        all_rows[first].diagnosis = found or all_rows[first].diagnosis
+    divergence = None
+    if first is not None:
+        r = all_rows[first]
+        divergence = Divergence(r.stage, r.name, r.what, r.diagnosis or diagnose(r), first)
+    return CheckReport(
+        first is None,
+        all_rows,
+        divergence,
+        verdict(rows, oracle, train, why),
+        header,
+        settings,
+        net.tree,
+        notes=_notes(impl, net, why),
+        curves=curves,
+    )
+
+
+def _notes(impl: Functional | Layers, net: Net, oracle_problem: str) -> list[str]:
+    notes = [f"layout: {net.layout} (decided by {net.layout_how})"]
+    if isinstance(impl, Functional):
+        notes.append(
+            "Functional style: no layers to look inside, so a mistake is localised to "
+            "the parameter whose gradient first differs (end to end only)"
+        )
+    else:
+        notes.append(
+            "Layers style: end-to-end values beside teacher-forced ones (each layer "
+            "fed torch's input and a random upstream gradient)"
+        )
+    if oracle_problem:
+        notes.append(f"oracle not run: {oracle_problem}")
+    return notes

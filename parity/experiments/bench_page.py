@@ -1,0 +1,179 @@
+"""The bench as a page: the tables, the goals of issue 12 with their verdicts, the figure,
+and the report's Performance section, all from one ``BenchResult``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .bench import (
+    CONFIGS,
+    DTYPES,
+    FUSED_GOAL,
+    PEAK_GOAL,
+    TINY_GOAL,
+    TORCH_GOALS,
+    BenchResult,
+    BenchRow,
+    run_bench,
+)
+
+FIGURE = "bench.png"
+NAMES = {"scratch": "scratch", "fused": "fused NumPy", "torch": "torch CPU",
+         "torch_cuda": "torch CUDA", "sklearn": "scikit-learn", "gemm": "GEMMs alone"}  # fmt: skip
+
+
+def _ms(seconds: float) -> str:
+    """Milliseconds, three significant digits (whole ones from 100 ms up, never an exponent)."""
+    ms = 1e3 * seconds
+    return f"{ms:.0f}" if ms >= 100 else f"{ms:.3g}"
+
+
+def _ratio(value: float) -> str:
+    """Two decimals; two significant digits below 0.1 (0.0027, not 0.00)."""
+    return f"{value:.2f}" if value >= 0.1 else f"{value:.2g}"
+
+
+def _columns(result: BenchResult) -> list[str]:
+    """The contestants of this run, in the tables' order."""
+    torch = ["torch"] + (["torch_cuda"] if "cuda" in result.devices else [])
+    return ["scratch", "fused", *torch, "sklearn", "gemm"]
+
+
+def table(result: BenchResult, dtype: str) -> str:
+    """One dtype's rows: milliseconds per step of every contestant, then scratch's ratios to
+    each and the GEMM peak's share of the scratch and fused steps."""
+    who = _columns(result)
+    others = [w for w in who if w not in ("scratch", "gemm")]
+    head = (
+        ["size", "network", "batch"]
+        + [f"{NAMES[w]} (ms)" for w in who]
+        + [f"scratch / {NAMES[w]}" for w in others]
+        + ["GEMM share: scratch", "GEMM share: fused", "GEMM GFLOP/s"]
+    )
+    lines = ["| " + " | ".join(head) + " |", "|---|---|---:" + "|---:" * (len(head) - 3) + "|"]
+    for r in (r for r in result.rows if r.dtype == dtype):
+        cells = [r.config, "-".join(map(str, r.widths)), str(r.batch)]
+        cells += [_ms(r.seconds[w]) for w in who]
+        cells += [_ratio(r.ratio(w)) for w in others]
+        cells += [f"{r.peak_share():.0%}", f"{r.peak_share('fused'):.0%}", f"{r.gflops:.3g}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Goal:
+    """One goal of issue 12: a measure of a row, and the bound it must meet where it applies
+    (``bound(row)`` is None where the goal says nothing about that row)."""
+
+    name: str
+    measure: Callable[[BenchRow], float]
+    bound: Callable[[BenchRow], float | None]
+    at_most: bool  # True: measure <= bound; False: measure >= bound
+    show: Callable[[float], str]
+
+    def met(self, row: BenchRow) -> bool | None:
+        b = self.bound(row)
+        if b is None:
+            return None
+        value = self.measure(row)
+        return value <= b if self.at_most else value >= b
+
+
+GOALS = (
+    Goal(f"scratch / fused NumPy step <= {FUSED_GOAL}", lambda r: r.ratio("fused"),
+         lambda r: FUSED_GOAL, True, _ratio),
+    Goal("scratch / torch CPU step <= "
+         + ", ".join(f"{TORCH_GOALS[n]} ({n})" for n in CONFIGS), lambda r: r.ratio("torch"),
+         lambda r: TORCH_GOALS.get(r.config), True, _ratio),
+    Goal(f"share of the GEMM peak >= {PEAK_GOAL:.0%} (large, float32)", BenchRow.peak_share,
+         lambda r: PEAK_GOAL if (r.config, r.dtype) == ("large", "float32") else None, False,
+         lambda v: f"{v:.0%}"),
+    Goal(f"step time < {TINY_GOAL * 1e6:.0f} µs (tiny, float32)", lambda r: r.seconds["scratch"],
+         lambda r: TINY_GOAL if (r.config, r.dtype) == ("tiny", "float32") else None, True,
+         lambda v: f"{v * 1e6:.3g} µs" if v < 1e-3 else f"{v * 1e3:.3g} ms"),
+)  # fmt: skip
+
+
+def goals_table(result: BenchResult) -> str:
+    """One row per goal and dtype: the measure at every size (a mark where the goal applies:
+    ✓ met, ✗ not met) and how many of its cells are met."""
+    names = list(dict.fromkeys(r.config for r in result.rows))
+    lines = [
+        "| goal | dtype | " + " | ".join(names) + " | met |",
+        "|---|---|" + "---:|" * len(names) + "---|",
+    ]
+    for goal in GOALS:
+        for dtype in dict.fromkeys(r.dtype for r in result.rows):
+            rows = {r.config: r for r in result.rows if r.dtype == dtype}
+            verdicts = [goal.met(rows[n]) for n in names]
+            if all(v is None for v in verdicts):
+                continue
+            cells = [
+                goal.show(goal.measure(rows[n])) + ("" if v is None else " ✓" if v else " ✗")
+                for n, v in zip(names, verdicts, strict=True)
+            ]
+            judged = [v for v in verdicts if v is not None]
+            met = "yes" if all(judged) else f"{sum(judged)} of {len(judged)}"
+            lines.append(f"| {goal.name} | {dtype} | " + " | ".join(cells) + f" | {met} |")
+    return "\n".join(lines)
+
+
+def render(result: BenchResult, *, figure: str | None = None) -> str:
+    """The whole page as Markdown: how it ran, one table per dtype, the goals, the figure."""
+    parts = [
+        f"One training step (ReLU MLP, softmax cross-entropy, plain SGD), median of "
+        f"{result.repeats} interleaved rounds; {result.environment}. Milliseconds per step "
+        "beside the ratios: the ratios repeat from run to run, the absolute times do not. "
+        "A ratio < 1 means scratch is faster; the GEMM share is the time of the step's matrix "
+        "products alone over the step's time.",
+    ]
+    for dtype in (d for d in DTYPES if any(r.dtype == d for r in result.rows)):
+        parts += [f"**{dtype}**", table(result, dtype)]
+    parts += ["**Goals (issue 12)**", goals_table(result)]
+    if figure is not None:
+        parts.append(f"![time per step against network size, with the GEMM peak]({figure})")
+    return "\n\n".join(parts)
+
+
+def write_page(result: BenchResult, out: Path) -> list[Path]:
+    """``out/BENCH.md`` and ``out/bench.png``, published together (one transaction)."""
+    from .._util.atomic import publish, staging_dir
+    from .roofline import plot_bench
+
+    out = Path(out)
+    with staging_dir(out) as staged:
+        plot_bench(result, staged / FIGURE)
+        (staged / "BENCH.md").write_text(render(result, figure=FIGURE) + "\n", encoding="utf-8")
+        return publish(staged, out)
+
+
+@dataclass(frozen=True)
+class PerformancePage:
+    """The report's Performance section: its Markdown (linking ``figures/bench.png``) and the
+    figure's path."""
+
+    markdown: str
+    figure: Path
+
+
+def performance_section(
+    figures: Path,
+    *,
+    quick: bool = False,
+    device: str = "cpu",
+    threads: int | None = None,
+    names: Sequence[str] = tuple(CONFIGS),
+) -> PerformancePage:
+    """Run the bench and draw its figure into ``figures``: the report's Performance section
+    (the same tables, goals and figure as ``nn-parity bench --out``)."""
+    from .roofline import plot_bench
+
+    result = run_bench(
+        names, repeats=3 if quick else 5, device=device, quick=quick, threads=threads
+    )
+    path = Path(figures) / FIGURE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    plot_bench(result, path)
+    return PerformancePage(render(result, figure=f"figures/{FIGURE}"), path)

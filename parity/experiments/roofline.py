@@ -1,0 +1,43 @@
+"""The bench's figure: time per training step against network size, log-log, one panel per
+dtype, with the GEMM peak (the step's matrix products alone) as the floor every step sits on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .._util.style import SCRATCH, TORCH, save_figure, use_agg
+from .bench import DTYPES, BenchResult
+
+STYLES: dict[str, dict[str, Any]] = {
+    "scratch": {**SCRATCH, "marker": "o"},
+    "fused": {"color": "#2ca02c", "linestyle": "-.", "marker": "s", "label": "fused NumPy"},
+    "torch": {**TORCH, "marker": "^", "label": "torch CPU"},
+    "torch_cuda": {"color": "#d62728", "linestyle": "--", "marker": "v", "label": "torch CUDA"},
+    "sklearn": {"color": "#9467bd", "linestyle": ":", "marker": "D", "label": "scikit-learn"},
+    "gemm": {"color": "black", "linestyle": "--", "marker": "", "label": "GEMM peak (GEMMs alone)"},
+}
+
+
+def plot_bench(result: BenchResult, path: Path) -> None:
+    """Draw ``result`` to ``path`` (PNG): per dtype, ms per step of every contestant against
+    the network's parameter count, both axes logarithmic."""
+    plt = use_agg()
+    dtypes = [d for d in DTYPES if any(r.dtype == d for r in result.rows)]
+    fig, axes = plt.subplots(1, len(dtypes), figsize=(5.5 * len(dtypes), 4.2), squeeze=False)
+    for ax, dtype in zip(axes[0], dtypes, strict=True):
+        rows = sorted((r for r in result.rows if r.dtype == dtype), key=lambda r: r.parameters)
+        x = [r.parameters for r in rows]
+        for who, style in STYLES.items():
+            if rows and who in rows[0].seconds:
+                ax.plot(x, [1e3 * r.seconds[who] for r in rows], **style)
+        for r in rows:
+            ax.annotate(r.config, (r.parameters, 1e3 * r.seconds["gemm"]), fontsize=8,
+                        textcoords="offset points", xytext=(0, -12), ha="center")  # fmt: skip
+        ax.set(xscale="log", yscale="log", xlabel="parameters", ylabel="ms per step",
+               title=f"one training step, {dtype}")  # fmt: skip
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    save_figure(fig, path)

@@ -1,0 +1,211 @@
+"""The bench's logic: what it measures, how it turns medians into ratios, goals and a page.
+
+No test here asserts a timing: they pin the arithmetic (fused step = scratch step, bit for
+bit), the bookkeeping (medians, rotation, ratios, verdicts, columns) and the outputs.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import scratch
+from parity.experiments import bench, bench_page
+from parity.experiments.bench import BenchResult, BenchRow
+from parity.experiments.bench_steps import LR, Step, batch_pool, initial_state
+from parity.experiments.fused import FusedStep, GemmSet, gemm_flops
+
+WIDTHS = (6, 9, 7, 4)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_fused_step_is_scratch_train_step_bit_for_bit(dtype):
+    state, pool = initial_state(WIDTHS, dtype), batch_pool(WIDTHS, 16, dtype)
+    model = scratch.build_model(6, [9, 7], 4, "relu", dtype=dtype)
+    model.load_state_dict(state)
+    loss_fn, opt = scratch.CrossEntropyLoss(), scratch.SGD(model.parameters(), lr=LR)
+    fused = FusedStep(WIDTHS, 16, dtype, state, LR)
+    for k in range(6):
+        assert fused.step(*pool[k % 4]) == scratch.train_step(model, loss_fn, opt, *pool[k % 4])
+    arrays = [a for pair in zip(fused.W, fused.b, strict=True) for a in pair]
+    for a, p in zip(arrays, model.parameters(), strict=True):
+        assert a.dtype == dtype and a.tobytes() == p.data.tobytes()
+
+
+def test_gemm_set_is_the_steps_matrix_products():
+    gemms = GemmSet(WIDTHS, 16, "float32")
+    assert len(gemms.ops) == 3 * 3 - 1  # no input gradient in the first layer
+    shapes = [(a.shape, b.shape, out.shape) for a, b, out in gemms.ops]
+    assert shapes[:2] == [((16, 6), (6, 9), (16, 9)), ((9, 16), (16, 6), (9, 6))]
+    assert shapes[4] == ((16, 7), (7, 9), (16, 9))  # layer 2's input gradient
+    gemms.run()
+    x, wt, out = gemms.ops[0]
+    np.testing.assert_allclose(out, x @ wt, rtol=1e-6)
+    assert gemm_flops(WIDTHS, 16) == 2 * 16 * (6 * 9 * 2 + 9 * 7 * 3 + 7 * 4 * 3)
+
+
+class FakeClock:
+    """A clock whose reading advances by ``tick`` per step that ran."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_time_block_cycles_the_pool_and_syncs_once():
+    ran, synced, clock = [], [], FakeClock()
+
+    def run(k: int) -> None:
+        ran.append(k)
+        clock.now += 0.5
+
+    per_step = bench.time_block(Step(run, lambda: synced.append(1)), 6, clock)
+    assert ran == [0, 1, 2, 3, 0, 1] and synced == [1] and per_step == 0.5
+
+
+def test_interleave_reports_medians_and_rotates_the_order(monkeypatch):
+    order, blocks = [], {"a": iter([3.0, 1.0, 2.0]), "b": iter([10.0, 30.0, 20.0])}
+    monkeypatch.setattr(bench, "calibrate", lambda step, block: 1)
+
+    def fake_block(step: Step, n: int) -> float:
+        order.append(step.run(0))
+        return next(blocks[step.run(0)])
+
+    monkeypatch.setattr(bench, "time_block", fake_block)
+    steps = {name: Step(lambda k, name=name: name) for name in ("a", "b")}
+    assert bench.interleave(steps, 3, 0.01) == {"a": 2.0, "b": 20.0}
+    assert order == ["a", "b", "b", "a", "a", "b"]
+
+
+def test_calibrate_fills_the_block():
+    clock_steps = itertools.count()
+    step = Step(lambda k: next(clock_steps))
+    assert 1 <= bench.calibrate(step, 1e-9) <= 2
+    assert bench.calibrate(step, 10.0) == 10_000  # capped
+
+
+def row(config: str, dtype: str = "float32", **seconds: float) -> BenchRow:
+    base = {"scratch": 1.0, "fused": 1.0, "torch": 2.0, "sklearn": 10.0, "gemm": 0.5}
+    widths, batch = bench.CONFIGS[config]
+    return BenchRow(config, widths, batch, dtype, {**base, **seconds})
+
+
+def test_ratios_and_shares_come_from_the_medians():
+    r = row("large", scratch=0.012, fused=0.010, torch=0.016, sklearn=0.048, gemm=0.0096)
+    assert r.ratio("fused") == pytest.approx(1.2)
+    assert r.ratio("torch") == pytest.approx(0.75)
+    assert r.ratio("sklearn") == pytest.approx(0.25)
+    assert r.peak_share() == pytest.approx(0.8)
+    assert r.peak_share("fused") == pytest.approx(0.96)
+    assert r.gflops == pytest.approx(gemm_flops(*bench.CONFIGS["large"]) / 0.0096 / 1e9)
+    assert r.parameters == 785 * 1024 + 1025 * 1024 + 1025 * 10
+
+
+@pytest.mark.parametrize("cuda", [False, True], ids=["cpu", "cuda"])
+def test_table_has_a_column_per_contestant_and_ratio(cuda):
+    extra = {"torch_cuda": 0.5} if cuda else {}
+    result = BenchResult([row("tiny", **extra), row("small", "float64", **extra)], 3,
+                         ("cpu", "cuda") if cuda else ("cpu",), "env")  # fmt: skip
+    text = bench_page.table(result, "float32")
+    head, rule, *body = text.splitlines()
+    cells = [c.strip() for c in head.strip("|").split("|")]
+    expected = ["scratch", "fused NumPy", "torch CPU"] + (["torch CUDA"] if cuda else [])
+    assert cells[3 : 3 + len(expected)] == [f"{n} (ms)" for n in expected]
+    assert ("scratch / torch CUDA" in cells) == cuda
+    assert cells[-3:] == ["GEMM share: scratch", "GEMM share: fused", "GEMM GFLOP/s"]
+    assert len(body) == 1 and body[0].startswith("| tiny | 2-16-16-2 | 32 | 1000 | 1000 | 2000 |")
+    assert rule.count("|") == len(cells) + 1
+    values = dict(zip(cells, (c.strip() for c in body[0].strip("|").split("|")), strict=True))
+    assert values["scratch / torch CPU"] == "0.50" and values["GEMM share: scratch"] == "50%"
+
+
+def test_goals_mark_each_cell_and_count_what_is_met():
+    rows = [
+        row("tiny", scratch=50e-6, fused=40e-6, torch=300e-6, gemm=5e-6),  # 1.25, 0.17
+        row("large", scratch=0.010, fused=0.0095, torch=0.0124, gemm=0.0079),  # 1.05, 0.81
+    ]
+    text = bench_page.goals_table(BenchResult(rows, 3, ("cpu",), "env"))
+    lines = {line.split(" | ")[0].lstrip("| "): line for line in text.splitlines()[2:]}
+    fused = next(v for k, v in lines.items() if k.startswith("scratch / fused"))
+    assert "| 1.25 ✗ | 1.05 ✓ | 1 of 2 |" in fused
+    torch = next(v for k, v in lines.items() if k.startswith("scratch / torch"))
+    assert "| 0.17 ✓ | 0.81 ✗ | 1 of 2 |" in torch
+    peak = next(v for k, v in lines.items() if k.startswith("share of the GEMM peak"))
+    assert "| 10% | 79% ✗ | 0 of 1 |" in peak  # tiny: no goal there, so no mark
+    tiny = next(v for k, v in lines.items() if k.startswith("step time"))
+    assert "| 50 µs ✓ | 10 ms | yes |" in tiny
+
+
+def test_goal_at_its_bound_is_met():
+    at_bound = row("small", scratch=1.15, fused=1.0)
+    assert bench_page.GOALS[0].met(at_bound) is True
+    assert bench_page.GOALS[2].met(at_bound) is None  # the peak goal is for large float32
+
+
+@pytest.mark.parametrize(
+    ("device", "available", "expected"),
+    [("cpu", False, ("cpu",)), ("cpu", True, ("cpu",)), ("cuda", True, ("cpu", "cuda"))],
+)
+def test_torch_devices(device, available, expected):
+    assert bench.torch_devices(device, available) == expected
+
+
+@pytest.mark.parametrize(
+    ("device", "match"),
+    [("cuda", r"--device cuda needs a CUDA device.*is_available\(\) is False.*--device cpu"),
+     ("tpu", "unknown bench device 'tpu'; valid: cpu, cuda")],
+)  # fmt: skip
+def test_torch_devices_refuses(device, match):
+    with pytest.raises(ValueError, match=match):
+        bench.torch_devices(device, False)
+
+
+def test_a_cuda_step_syncs_the_device(monkeypatch):
+    """The torch contestant on ``cuda`` ends each block with ``torch.cuda.synchronize``
+    (checked without a GPU: the model is built on the CPU, only the device name is cuda)."""
+    import torch
+
+    import torch_impl
+    from parity.experiments import bench_steps
+
+    build = torch_impl.build_model
+    monkeypatch.setattr(torch_impl, "build_model", lambda *a, device, **k: build(*a, **k))
+    as_tensor = torch.as_tensor
+    monkeypatch.setattr(torch, "as_tensor", lambda x, *a, device=None, **k: as_tensor(x, *a, **k))
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda: calls.append("sync"))
+    calls: list[str] = []
+    state, pool = initial_state(WIDTHS, "float32"), batch_pool(WIDTHS, 8, "float32")
+    step = bench_steps.torch_step(WIDTHS, state, pool, "cuda")
+    bench.time_block(step, 3)
+    assert calls == ["sync"]
+    cpu = bench_steps.torch_step(WIDTHS, state, pool, "cpu")
+    bench.time_block(cpu, 3)
+    assert calls == ["sync"]
+
+
+def test_every_contestant_runs_from_the_same_start():
+    steps = bench.contestants(WIDTHS, 8, "float64", ("cpu",))
+    assert list(steps) == ["scratch", "fused", "gemm", "torch", "sklearn"]
+    first = {name: steps[name].run(0) for name in ("scratch", "fused", "torch")}
+    assert first["scratch"] == first["fused"]
+    assert float(first["torch"]) == pytest.approx(first["scratch"], rel=1e-12)
+    steps["sklearn"].run(1)
+    steps["gemm"].run(2)
+
+
+def test_page_and_section_write_the_figure(tmp_path, monkeypatch):
+    result = BenchResult([row(n, d) for d in bench.DTYPES for n in bench.CONFIGS], 5,
+                         ("cpu",), "env line")  # fmt: skip
+    written = bench_page.write_page(result, tmp_path / "out")
+    assert sorted(p.name for p in written) == ["BENCH.md", "bench.png"]
+    md = (tmp_path / "out" / "BENCH.md").read_text(encoding="utf-8")
+    assert "env line" in md and "**float64**" in md and "](bench.png)" in md
+    assert (tmp_path / "out" / "bench.png").read_bytes()[:4] == b"\x89PNG"
+    monkeypatch.setattr(bench_page, "run_bench", lambda *a, **k: result)
+    page = bench_page.performance_section(tmp_path / "figures")
+    assert page.figure == tmp_path / "figures" / "bench.png" and page.figure.exists()
+    assert "](figures/bench.png)" in page.markdown and "**Goals (issue 12)**" in page.markdown
