@@ -256,3 +256,15 @@ def test_scratch_prediction_imports_no_heavy_library(tmp_path, capsys):
             str(tmp_path / "p.csv")]  # fmt: skip
     assert imported_by(f"from parity.cli import main\nassert main({argv!r}) == 0") == "[]"
     assert len(read_predictions(tmp_path / "p.csv")) == 2
+
+
+def test_a_chaotic_run_is_flagged_not_failed(tmp_path, capsys):
+    # SGD lr 0.3 with momentum 0.9 on spirals: a one-rounding difference grows to order 1
+    code, out, _ = cli(
+        capsys, "train", "--dataset", "spirals", "--hidden", "16,16", "--activation", "tanh",
+        "--lr", "0.3", "--momentum", "0.9", "--epochs", "20", "--out", str(tmp_path / "run"),
+    )  # fmt: skip
+    assert code == 0
+    assert "CHAOTIC after step" in out
+    assert "parity is not decidable at this tolerance beyond it" in out
+    assert (tmp_path / "run" / "model.json").is_file()
