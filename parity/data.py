@@ -31,6 +31,7 @@ import numpy as np
 from scratch import DTYPES, TASKS
 
 from .samples import make_blobs, make_circles, make_moons
+from .seeds import check_seed
 from .split import train_test_split
 from .standardize import cast_scaled, check_statistics, check_target_headroom, mean_std, scale
 from .standardize import standardize as standardize
@@ -238,6 +239,26 @@ def _load_real(name: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
 # public loaders
 
 
+def _check_split_inputs(
+    name: str, task: str, X: np.ndarray, y: np.ndarray, feature_names: Sequence[str] | None
+) -> None:
+    """TypeError for targets that are not numbers (text labels), ValueError for
+    ``feature_names`` of another length than X's columns."""
+    if y.dtype.kind not in "biuf":
+        first = y.reshape(-1)[:1].tolist()
+        raise TypeError(
+            f"dataset {name!r}: y must hold numbers ({task} targets as class indices 0..C-1), "
+            f"got dtype {y.dtype} (first value {first[0] if first else None!r}); map text "
+            "labels to indices and pass the labels as classes= (parity.files.load_training "
+            "does both for a file)"
+        )
+    if feature_names is not None and len(feature_names) != X.shape[1]:
+        raise ValueError(
+            f"dataset {name!r}: feature_names has {len(feature_names)} names "
+            f"{tuple(feature_names)!r} for {X.shape[1]} columns of X; give one name per column"
+        )
+
+
 def split_dataset(
     name: str,
     task: str,
@@ -269,6 +290,7 @@ def split_dataset(
     """
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; valid tasks: {', '.join(TASKS)}")
+    seed = check_seed(seed)
     out_dtype = check_dtype(dtype)
     _check_fraction(test_fraction)
     X = np.asarray(X, dtype=np.float64)
@@ -276,6 +298,7 @@ def split_dataset(
     n = X.shape[0]
     if X.ndim != 2 or y.shape[0] != n:
         raise ValueError(f"expected X (N, D) and y (N,), got {X.shape} and {y.shape}")
+    _check_split_inputs(name, task, X, y, feature_names)
     if feature_names is None:
         feature_names = tuple(f"x{j}" for j in range(X.shape[1]))
     if not np.isfinite(X).all():
@@ -340,6 +363,7 @@ def load_dataset(
         raise TypeError(f"dataset name must be a string, got {type(name).__name__} {name!r}")
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; valid datasets: {', '.join(DATASETS)}")
+    seed = check_seed(seed)
     check_dtype(dtype)
     task = DATASETS[name].task
     if name in _SYNTHETIC:

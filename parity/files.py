@@ -100,12 +100,15 @@ def _feature(table: Table, name: str, dtype: np.dtype) -> np.ndarray:
 
 
 def check_fits(path: Path, name: str, x: np.ndarray, dtype: np.dtype) -> None:
-    """ValueError naming the column when ``x``'s values overflow ``dtype``, or all underflow it
-    (a column of nonzero values that would round to 0 and be dropped as constant)."""
+    """ValueError naming the column when ``x``'s values overflow ``dtype``, or all underflow
+    float32 (a column of nonzero values that would round to 0 and be dropped as constant). In
+    float64, which ``x`` already is, subnormal values are kept: standardisation takes such a
+    column as constant (``parity.standardize``), as it would any column without spread."""
     info = np.finfo(dtype)
     top, tiny = float(info.max), float(info.smallest_normal)  # Python floats: no cast warning
     biggest = float(np.max(np.abs(x))) if x.size else 0.0
-    if biggest > top or 0.0 < biggest < tiny:
+    underflow = 0.0 < biggest < tiny and np.dtype(dtype) != np.float64
+    if biggest > top or underflow:
         size = "up to" if biggest > top else "at most"
         raise ValueError(
             f"{path}: column {name!r} has values {size} {biggest:.3g} in magnitude, which do "

@@ -28,6 +28,7 @@ from .targets import Label
 MAX_INFERRED_CLASSES = 20  # an integer target with more unique values is taken as regression
 _MISSING = frozenset({"", "na", "n/a", "nan", "null"})  # text cells read as "no value" (lower)
 _SMALL_RUN = 10  # consecutive integer labels up to this many are taken as classes without a note
+EXACT_INTEGERS = 2**53  # float64, as labels are read, holds every integer up to this exactly
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,6 +168,37 @@ def _check_two_values(table: Table, name: str, distinct: Sequence[Label | float]
         )
 
 
+def _integer_cell(text: str) -> int | None:
+    """A cell written as an integer (``'9007199254740993'``, ``'-5'``) as a Python int."""
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def _check_exact_integers(table: Table, name: str) -> None:
+    """ValueError for an integer label beyond +-2**53 (a .csv cell written as an integer, an
+    .npz's int64 or uint64 value): read as float64 it would merge with its neighbours
+    (2**53 + 1 -> 2**53) and come back as another label."""
+    cells = table.cells[table.index(name)]
+    if isinstance(cells, list):
+        values = [_integer_cell(text) for text in cells]
+        rows = [r for r, v in enumerate(values) if v is not None and abs(v) > EXACT_INTEGERS]
+        bad = [values[r] for r in rows]
+    elif cells.dtype.kind in "iu":
+        rows = np.flatnonzero((cells > EXACT_INTEGERS) | (cells < -EXACT_INTEGERS)).tolist()
+        bad = [int(cells[r]) for r in rows]
+    else:
+        return
+    if rows:
+        raise ValueError(
+            f"{table.path}: {table.where(rows[0])}, column {name!r}: class label {bad[0]} is "
+            f"beyond +-2**53 ({EXACT_INTEGERS}), where float64 cannot tell neighbouring "
+            "integers apart, so labels would merge; use smaller integers or text labels, or "
+            "--head regression (task='regression') if the column is a quantity"
+        )
+
+
 def read_target(table: Table, name: str, task: str | None) -> Target:
     """The training target ``name`` of ``table`` for ``task`` (None: inferred; see the module
     docstring). ValueError naming the file and column for a missing value, a regression
@@ -179,6 +211,8 @@ def read_target(table: Table, name: str, task: str | None) -> Target:
         _check_two_values(table, name, sorted(set(_texts(table, name))))
         return _text_classes(table, name, task)
     check_finite(table, name, y)
+    if task != "regression":
+        _check_exact_integers(table, name)
     _check_two_values(table, name, np.unique(y).tolist())
     if task == "regression" or (task is None and infer_task(y) == "regression"):
         return Target("regression", y, None)
@@ -214,8 +248,11 @@ def encode_labels(table: Table, name: str, classes: Sequence[Label]) -> np.ndarr
     for r, text in enumerate(texts):
         if text.lower() in _MISSING:
             continue
-        if numeric and _is_number(text) and np.isfinite(float(text)) and float(text).is_integer():
-            text = str(int(float(text)))
+        exact = _integer_cell(text)  # '9007199254740993' stays itself, not 2**53
+        if numeric and exact is not None:
+            text = str(exact)
+        elif numeric and _is_number(text) and np.isfinite(float(text)):
+            text = number_text(float(text))
         if text in by_text:
             out[r] = by_text[text]
         else:

@@ -184,15 +184,27 @@ def _read_member(
     return flat.reshape(shape, order="F" if fortran else "C")
 
 
+def check_regular_file(path: Path) -> None:
+    """FileNotFoundError when nothing is at ``path``; ValueError when what is there is not a
+    regular file (a directory, a device such as ``/dev/zero``, a FIFO; a symbolic link counts
+    as what it points to): reading one would fail or never end."""
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: not found")
+    if not path.is_file():
+        kind = "a directory" if path.is_dir() else "not a regular file"
+        raise ValueError(f"{path}: is {kind}; give an .npz file")
+
+
 def read_npz(path: Path, *, max_bytes: int = MAX_BYTES) -> dict[str, np.ndarray]:
     """The arrays of an ``.npz`` archive by name, in archive order (see the module docstring).
 
     Accepted dtypes: bool, integers, floats and str text (the caller decides where text may
     go); refused: complex, object, bytes, structured, datetime. ValueError naming the file
-    (and the array) for anything else: not a zip, a corrupt or truncated member, a header
-    that lies, an array over the limit.
+    (and the array) for anything else: not a regular file, not a zip, a corrupt or truncated
+    member, a header that lies, an array over the limit.
     """
     max_bytes = check_max_bytes(max_bytes)
+    check_regular_file(path)
     if not zipfile.is_zipfile(path):
         raise ValueError(f"{path}: not a .npz archive (np.savez writes one)")
     arrays: dict[str, np.ndarray] = {}

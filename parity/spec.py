@@ -27,6 +27,8 @@ import numpy as np
 import scratch
 from scratch import DTYPES, INITS, TASKS
 
+from .seeds import check_seed
+
 ACTIVATIONS: tuple[str, ...] = tuple(scratch.ACTIVATIONS)  # the hidden-layer activations
 
 # head name -> (task, output activation module or None, loss name)
@@ -39,6 +41,7 @@ HEADS: dict[str, tuple[str, str | None, str]] = {
 }
 DEFAULT_HEAD = {"regression": "regression", "binary": "binary", "multiclass": "multiclass"}
 OPTIMIZERS = ("sgd", "adam")
+ADAM_DEFAULTS: dict[str, Any] = {"betas": (0.9, 0.999), "eps": 1e-8}  # torch.optim.Adam's
 DEVICES = ("cpu", "cuda", "auto")
 
 
@@ -96,9 +99,10 @@ class RunSpec:
     ``task`` is ``"regression"``, ``"binary"`` or ``"multiclass"``: the data a run gets must
     pose it. ``activation`` is one name for every hidden layer or a tuple with one name per
     hidden layer. ``momentum``, ``dampening`` and ``nesterov`` apply to SGD, ``betas`` and
-    ``eps`` to Adam (torch's meanings and rules); ``weight_decay`` to both. ``seed`` draws the
-    initial weights and the batch order (and the split of a built-in dataset named to
-    ``parity.run``).
+    ``eps`` to Adam (torch's meanings and rules; a setting of the other optimizer, changed
+    from its default, is a ValueError rather than ignored); ``weight_decay`` to both.
+    ``seed`` (``0 .. 2**32 - 1``, ``parity.seeds``) draws the initial weights and the batch
+    order (and the split of a built-in dataset named to ``parity.run``).
     """
 
     task: str = "binary"
@@ -111,8 +115,8 @@ class RunSpec:
     dampening: float = 0.0
     nesterov: bool = False
     weight_decay: float = 0.0
-    betas: tuple[float, float] = (0.9, 0.999)
-    eps: float = 1e-8
+    betas: tuple[float, float] = ADAM_DEFAULTS["betas"]
+    eps: float = ADAM_DEFAULTS["eps"]
     init: str = "default"
     batch_size: int = 32
     epochs: int = 20
@@ -127,7 +131,7 @@ class RunSpec:
         _check_choice("init", self.init, INITS)
         self._put("batch_size", _as_int("batch_size", self.batch_size, 1))
         self._put("epochs", _as_int("epochs", self.epochs, 1))
-        self._put("seed", _as_int("seed", self.seed, 0))
+        self._put("seed", check_seed(self.seed))
         _check_choice("dtype", self.dtype, DTYPES)
         _check_choice("device", self.device, DEVICES)
 
@@ -183,6 +187,24 @@ class RunSpec:
             raise ValueError(pair)
         self._put("betas", betas)
         self._put("eps", _as_float("eps", self.eps, 0.0))
+        self._check_settings_apply()
+
+    def _check_settings_apply(self) -> None:
+        """ValueError for a setting of the other optimizer (SGD's ``momentum``,
+        ``dampening``, ``nesterov`` with Adam; Adam's ``betas``, ``eps`` changed from their
+        defaults with SGD): it would be ignored silently."""
+        if self.optimizer == "adam":
+            other = {"momentum": 0.0, "dampening": 0.0, "nesterov": False}
+        else:
+            other = {"betas": ADAM_DEFAULTS["betas"], "eps": ADAM_DEFAULTS["eps"]}
+        given = [f"{k}={getattr(self, k)!r}" for k, v in other.items() if getattr(self, k) != v]
+        if given:
+            owner = "SGD" if self.optimizer == "adam" else "Adam"
+            raise ValueError(
+                f"{', '.join(given)} applies to optimizer={owner.lower()!r} only ({owner}'s "
+                f"setting), but optimizer={self.optimizer!r} would ignore it; drop it or set "
+                f"optimizer={owner.lower()!r}"
+            )
 
     @property
     def head_name(self) -> str:

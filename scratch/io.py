@@ -36,7 +36,10 @@ def save_weights(path: str | os.PathLike[str], state: Mapping[str, np.ndarray]) 
     for k, v in arrays.items():
         if v.dtype.hasobject:  # np.savez would pickle it, and load_weights refuses pickles
             raise TypeError(f"state entry {k!r} is not a plain numeric array (dtype {v.dtype})")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as err:
+        raise _naming(err, path) from None
     with contextlib.suppress(OSError):  # mkstemp makes it 0600; give it open()'s mode
         os.chmod(tmp, _default_file_mode())  # (best effort: some file systems refuse chmod)
     try:
@@ -45,9 +48,18 @@ def save_weights(path: str | os.PathLike[str], state: Mapping[str, np.ndarray]) 
             f.flush()
             os.fsync(f.fileno())  # on disk before the rename makes it visible
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise _naming(err, path) from None
         raise
+
+
+def _naming(err: OSError, path: Path) -> OSError:
+    """``err`` naming ``path``, the caller's, not the temporary file written beside it."""
+    if err.errno is None:
+        return err
+    return type(err)(err.errno, err.strerror, str(path))
 
 
 def _is_npz(path: Path) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import as_dtype, check_rng
+from ._checks import as_dtype, check_parameter_bytes, check_rng
 from .activations import ACTIVATIONS, Sigmoid, Softmax, _Elementwise, make_activation
 from .layers import Linear
 from .module import Builtin, Module, Parameter, flatten_parameters
@@ -238,6 +238,7 @@ def build_model(
         in_features, hidden, out_features, activation, output_activation
     )
     dt, rng = as_dtype(dtype), (np.random.default_rng() if rng is None else check_rng(rng))
+    check_parameter_bytes(widths, dt.itemsize, dt.name)
     modules: list[Module] = []
     for i, name in enumerate(activations):
         linear = Linear(widths[i], widths[i + 1], dtype=dt, rng=rng)

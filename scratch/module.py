@@ -6,8 +6,8 @@ torch does), ``zero_grad`` clears it. Modules are called like torch modules: ``m
 ``m.forward(x)``.
 
 The built-in modules (``Builtin``) split each public call into a check and the arithmetic,
-so that ``Sequential`` checks its input once at its boundary and then runs every layer's
-unchecked ``_forward`` / ``_backward``, as torch checks once per op, not per layer twice.
+so that ``Sequential`` checks its input once, at its boundary, and then runs every layer's
+unchecked ``_forward`` / ``_backward`` on arrays it made itself.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ traceback (``mat1 and mat2 shapes cannot be multiplied``, ``Target 3 is out of b
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -135,3 +136,22 @@ def check_batches(batches: Any, n: int) -> tuple[Iterable[list[list[int]]], int]
     steps = getattr(batches, "steps", None)
     total = steps if isinstance(steps, int) else sum(len(epoch) for epoch in batches)
     return (check_epoch(e, epoch, n) for e, epoch in enumerate(batches)), total
+
+
+MAX_PARAMETER_BYTES = 2**32  # 4.3 GB: build_model refuses a network whose weights need more
+
+
+def check_parameter_bytes(widths: Sequence[int], itemsize: int, dtype_name: str) -> None:
+    """ValueError when a network of layer ``widths`` ``(in, *hidden, out)`` needs more than
+    ``MAX_PARAMETER_BYTES`` for its weights and biases: ``sum(w_i * w_{i+1} + w_{i+1})``
+    parameters of ``itemsize`` bytes (training needs a few times more: gradients, optimizer
+    state), refused before any allocation rather than as a MemoryError. The twin of
+    ``scratch._checks.check_parameter_bytes``."""
+    count = sum(a * b + b for a, b in itertools.pairwise(widths))
+    needed = count * itemsize
+    if needed > MAX_PARAMETER_BYTES:
+        raise ValueError(
+            f"a network of layer widths {tuple(widths)} has {count:,} parameters, which need "
+            f"{needed / 1e9:.3g} GB of {dtype_name} for its weights alone; the limit is "
+            f"{MAX_PARAMETER_BYTES / 1e9:.3g} GB: give smaller hidden sizes"
+        )

@@ -112,7 +112,10 @@ def save_weights(
             raise TypeError(f"state dict keys must be strings, got {key!r}")
     arrays = {key: _as_numpy(key, value) for key, value in state.items()}
 
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        raise _naming(err, path) from None
     with contextlib.suppress(OSError):  # mkstemp makes it 0600; give it open()'s mode
         os.chmod(tmp_name, _default_file_mode())  # (best effort: some file systems refuse chmod)
     try:
@@ -126,9 +129,18 @@ def save_weights(
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp_name, path)
-    except BaseException:
+    except BaseException as err:
         Path(tmp_name).unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise _naming(err, path) from None
         raise
+
+
+def _naming(err: OSError, path: Path) -> OSError:
+    """``err`` naming ``path``, the caller's, not the temporary file written beside it."""
+    if err.errno is None:
+        return err
+    return type(err)(err.errno, err.strerror, str(path))
 
 
 def _is_npz(path: Path) -> bool:

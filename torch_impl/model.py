@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._checks import check_parameter_bytes
 from .device import resolve_device, resolve_dtype
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
@@ -127,6 +128,7 @@ def build_model(
         in_features, hidden, out_features, activation, output_activation
     )
     dt, dev = resolve_dtype(dtype), resolve_device(device)
+    check_parameter_bytes(widths, dt.itemsize, str(dt).removeprefix("torch."))
     modules: list[nn.Module] = []
     for i, name in enumerate(activations):
         linear = nn.Linear(widths[i], widths[i + 1], dtype=dt, device=dev)

@@ -188,7 +188,10 @@ class ReservedFile:
         with open(self.tmp, "w", encoding="utf-8", newline="") as f:
             f.write(text)
         with signals_held() as received:
-            os.replace(self.tmp, self.path)
+            try:
+                os.replace(self.tmp, self.path)
+            except OSError as err:  # name the user's file, not the temporary one
+                raise type(err)(err.errno, err.strerror, str(self.path)) from None
         if received:
             raise Interrupted(received[0], written=str(self.path))
 

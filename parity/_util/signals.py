@@ -7,14 +7,20 @@ too. :func:`signals_held` records SIGINT and SIGTERM instead of acting on them f
 renames that publish an output, so that an interrupt can never land between two of them;
 the caller then raises ``Interrupted(signum, written=...)``, which says the output is in place.
 
+:func:`exit_on_signal` is for a finished command that is only exiting: a late signal ends
+it with one line and status 128 + signum (not a silent death by the signal).
+
 Python runs signal handlers in the main thread only; elsewhere both are no-ops.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
@@ -53,7 +59,8 @@ def _restore(previous: dict[signal.Signals, Any]) -> None:
 @contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
     """Within the block SIGTERM raises :class:`Interrupted` (cleanup runs as for Ctrl-C);
-    the previous handler is restored on exit."""
+    the previous handler is restored on exit, unless the block installed another one
+    (:func:`exit_on_signal`)."""
     if not _in_main_thread():
         yield
         return
@@ -61,7 +68,8 @@ def sigterm_as_interrupt() -> Iterator[None]:
     try:
         yield
     finally:
-        _restore(previous)
+        if signal.getsignal(signal.SIGTERM) is _raise_interrupted:  # (not replaced meanwhile)
+            _restore(previous)
 
 
 @contextmanager
@@ -82,3 +90,23 @@ def signals_held() -> Iterator[list[int]]:
         yield received
     finally:
         _restore(previous)
+
+
+def exit_on_signal(line: Callable[[int], str]) -> None:
+    """From now on SIGINT and SIGTERM end the process at once, with status 128 + signum,
+    after writing ``line(signum)`` to stderr: for a command that has finished and is only
+    exiting (its output flushed), so a late signal still ends it with a line saying so
+    rather than killing it silently. For a process's entry point only: never undone."""
+    if not _in_main_thread():
+        return
+
+    def finish(signum: int, frame: FrameType | None) -> None:
+        with contextlib.suppress(Exception):  # (stdout may be mid-write: not reentrant)
+            sys.stdout.flush()
+        with contextlib.suppress(Exception):
+            sys.stderr.write(line(signum) + "\n")
+            sys.stderr.flush()
+        os._exit(128 + signum)
+
+    for signum in HELD:
+        signal.signal(signum, finish)

@@ -29,15 +29,19 @@ def use_agg() -> Any:
 
 
 def save_figure(fig: Any, path: str | os.PathLike[str], *, version_stamp: bool = False) -> None:
-    """Save ``fig`` as a PNG at ``DPI`` and close it.
+    """Save ``fig`` as a PNG at ``DPI`` and close it (also when saving fails or is
+    interrupted: no figure or file is left open).
 
     Without ``version_stamp`` the PNG carries no matplotlib version (stable bytes across
     matplotlib releases). The claim figures still carry matplotlib's default stamp
     (``version_stamp=True``) so that they stay byte-identical to the committed report.
     """
     metadata = None if version_stamp else {"Software": None}
-    fig.savefig(path, dpi=DPI, metadata=metadata)
-    use_agg().close(fig)
+    try:  # our own `with`: PIL leaves a file it opened unclosed on a KeyboardInterrupt
+        with open(path, "wb") as f:
+            fig.savefig(f, format="png", dpi=DPI, metadata=metadata)
+    finally:
+        use_agg().close(fig)
 
 
 def format_error(x: float | None) -> str:

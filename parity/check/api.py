@@ -14,7 +14,14 @@ from typing import Any
 import numpy as np
 
 from . import dataset, pipeline
-from ._inputs import InputError, InputTypeError, check_choice, check_positive_int, check_real
+from ._inputs import (
+    InputError,
+    InputTypeError,
+    check_choice,
+    check_positive_int,
+    check_real,
+    check_seed,
+)
 from .functional import Functional
 from .layers import Layers
 from .mapping import decide
@@ -52,7 +59,7 @@ def _settings(impl: Any, kw: dict[str, Any]) -> dict[str, Any]:
         "lr": check_real(kw["lr"], "lr", positive=True),
         "momentum": check_real(kw["momentum"], "momentum"),
         "dtype": check_choice(kw["dtype"], "dtype", DTYPES),
-        "seed": check_positive_int(kw["seed"], "seed", zero=True),
+        "seed": check_seed(kw["seed"]),
         "batch_size": None
         if kw["batch_size"] is None
         else check_positive_int(kw["batch_size"], "batch_size"),

@@ -17,11 +17,14 @@ the mapping is printed as a tree with the bad row marked).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
+
+from .._util.outputs import OutputError, locked_output, reserved_output
+from ..seeds import check_seed
 
 PROG = "nn-parity"
 
@@ -112,11 +115,21 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--seed",
-        type=int,
+        type=_seed,
         default=0,
         metavar="N",
         help="seed of the data split, the random upstream gradients and the batch order",
     )
+
+
+def _seed(text: str) -> int:
+    """An argparse type: a seed in 0 .. 2**32 - 1 (``parity.seeds``), refused naming --seed."""
+    try:
+        return check_seed(int(text), "--seed")
+    except ValueError as err:  # int() of a non-number, or out of range
+        raise argparse.ArgumentTypeError(
+            f"expected a seed, an integer in 0 .. 2**32 - 1, got {text!r}"
+        ) from err
 
 
 def _error(message: str) -> int:
@@ -137,17 +150,37 @@ def _check_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _write_json(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _inputs(args: argparse.Namespace) -> dict[str, Path]:
+    """What an output must not be: FILE.py and the --data file."""
+    from .loader import split_spec
+
+    inputs = {}
+    if args.file:
+        inputs["your FILE.py"] = split_spec(args.file)[0]
+    if args.data:
+        inputs["the --data file"] = Path(args.data)
+    return inputs
+
+
+@contextmanager
+def _reserved_outputs(args: argparse.Namespace) -> Iterator[None]:
+    """``--out`` and ``--json`` checked before any work (``parity._util.outputs``: not empty,
+    not a device or FIFO, not an input, writable), locked for the command, ``--json``'s
+    temporary twin made (``args.json_file``, committed by :func:`_write_json`)."""
+    args.json_file = None
+    with ExitStack() as stack:
+        if args.out is not None:  # (an existing file, such as FILE.py, is refused there)
+            stack.enter_context(locked_output(args.out, "--out"))
+        if args.json is not None:
+            args.json_file = stack.enter_context(
+                reserved_output("--json", args.json, _inputs(args), parents=True)
+            )
+        yield
+
+
+def _write_json(args: argparse.Namespace, text: str) -> None:
+    """Put ``text`` in ``--json`` (reserved by :func:`_reserved_outputs`), by a rename."""
+    args.json_file.commit(text + "\n")
 
 
 def _outputs(report: Any, args: argparse.Namespace) -> int:
@@ -157,8 +190,8 @@ def _outputs(report: Any, args: argparse.Namespace) -> int:
     if args.out:
         report.write(args.out)
         print(f"wrote {args.out}/REPORT.md, check.json and figures/")
-    if args.json:
-        _write_json(Path(args.json), report.to_json())
+    if args.json is not None:
+        _write_json(args, report.to_json())
     if report.structure_error:
         return _error(
             f"structure does not fit: {report.structure_error} (the tree above marks the row)"
@@ -197,14 +230,15 @@ def run(args: argparse.Namespace) -> int:
             "give FILE.py[:NAME], --self or --demo (exactly one) (see nn-parity check --help)"
         )
     try:
-        if args.self_check:
-            from .runs import self_check
+        with _reserved_outputs(args):
+            if args.self_check:
+                from .runs import self_check
 
-            return self_check(args, _check_kwargs(args), _outputs)
-        if args.demo is not None:
-            from .runs import demo
+                return self_check(args, _check_kwargs(args), _outputs)
+            if args.demo is not None:
+                from .runs import demo
 
-            return demo(args, _outputs)
-        return _file_check(args)
-    except (InputError, InputTypeError, OSError) as err:  # bad input; a bug keeps its traceback
+                return demo(args, _outputs)
+            return _file_check(args)
+    except (InputError, InputTypeError, OutputError, OSError) as err:  # a bug keeps its traceback
         return _error(str(err))

@@ -2,7 +2,8 @@
 
 Every way this can fail is a ``LoadError`` (a ValueError) with one line that says what to
 change: no such file, not a ``.py`` file, the file raised while loading, no ``NAME`` in it,
-``NAME`` not callable, ``NAME()`` raised, or it returned something other than a
+``NAME`` not callable, ``NAME()`` raised, either called ``sys.exit`` (a ``SystemExit``;
+a KeyboardInterrupt still propagates), or it returned something other than a
 ``parity.check.Functional`` or ``Layers``.
 """
 
@@ -33,6 +34,15 @@ def split_spec(spec: str) -> tuple[Path, str]:
     return Path(spec), DEFAULT_NAME
 
 
+def _exited(what: str, err: SystemExit, when: str) -> str:
+    """The line for a ``sys.exit(code)`` in your file (an ``if __name__ == "__main__"``
+    guard missing, usually), which must not end ``nn-parity check`` with your code."""
+    return (
+        f"{what} called sys.exit({err.code!r}) {when}; nn-parity check imports your file, so "
+        "put script code under if __name__ == '__main__':"
+    )
+
+
 def load_implementation(spec: str) -> Functional | Layers:
     """The implementation ``FILE.py[:NAME]`` returns (see the module docstring)."""
     path, name = split_spec(spec)
@@ -48,6 +58,8 @@ def load_implementation(spec: str) -> Functional | Layers:
     sys.path.insert(0, str(path.resolve().parent))  # so the file can import its neighbours
     try:
         loader_spec.loader.exec_module(module)
+    except SystemExit as err:
+        raise LoadError(_exited(str(path), err, "while loading")) from None
     except Exception as err:
         raise LoadError(f"{path} raised {type(err).__name__} while loading: {err}") from None
     finally:
@@ -62,6 +74,8 @@ def load_implementation(spec: str) -> Functional | Layers:
         raise LoadError(f"{path}:{name} is a {type(factory).__name__}, not a function")
     try:
         impl = factory()
+    except SystemExit as err:
+        raise LoadError(_exited(f"{path}:{name}()", err, "when called")) from None
     except Exception as err:
         raise LoadError(f"{path}:{name}() raised {type(err).__name__}: {err}") from None
     if not isinstance(impl, (Functional, Layers)):

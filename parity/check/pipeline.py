@@ -81,6 +81,8 @@ def _oracle(
     not at all when your ``loss_fn`` keeps state between calls."""
     if any(r.name == "loss_fn" and not r.ok for r in rows):
         return [], "your loss_fn keeps state between calls, so differences of it mean nothing"
+    if first.loss is not None and not np.isfinite(first.loss):
+        return [], f"your loss is {first.loss} (not finite), so differences of it mean nothing"
     grads = first.grads if s.dtype == "float64" and first.grads and not first.errors else None
     oracle, why = oracle_rows(impl, data.X, data.y, s.seed, grads, _focus(s, first))
     if all(r.ok for r in rows):

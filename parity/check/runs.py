@@ -42,8 +42,8 @@ def _finish(reports: dict[str, CheckReport], args: argparse.Namespace) -> int:
         for name, r in reports.items():
             r.write(Path(args.out) / name)
         print(f"wrote {len(reports)} reports into {args.out}/")
-    if args.json:
-        _write_json(Path(args.json), json.dumps(_combined(reports), indent=2, allow_nan=False))
+    if args.json is not None:
+        _write_json(args, json.dumps(_combined(reports), indent=2, allow_nan=False))
     return 0 if all(r.ok for r in reports.values()) else 1
 
 

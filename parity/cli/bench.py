@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from ..experiments.bench import CONFIGS
-from .common import add_command, positive_int, user_input
+from .common import add_command, check_out_dir, output_path, positive_int, user_input
+from .outputs import locked_output
 
 
 def add_parser(subparsers: Any) -> None:
@@ -39,7 +41,9 @@ def add_parser(subparsers: Any) -> None:
         "--device", choices=("cpu", "cuda"), default="cpu",
         help="cuda: torch also on the GPU, against the CPU (refused without a CUDA device)",
     )  # fmt: skip
-    be.add_argument("--out", type=Path, metavar="DIR", help="also write DIR/BENCH.md and bench.png")
+    be.add_argument(
+        "--out", type=output_path, metavar="DIR", help="also write DIR/BENCH.md and bench.png"
+    )
     be.add_argument("--quick", action="store_true", help="short timed blocks (for tests)")
     cores = os.cpu_count() or 1
     for action in be._actions:  # the bench measures the machine: every core by default
@@ -59,12 +63,16 @@ def run(args: argparse.Namespace) -> int:
     with user_input():
         check_configs(names, args.repeats)
         check_device(args.device)
-    result = run_bench(
-        names, dtypes=dtypes, repeats=args.repeats, device=args.device,
-        quick=args.quick, threads=args.threads,
-    )  # fmt: skip
-    print(render(result))
-    if args.out is not None:
-        for path in write_page(result, args.out):
-            print(f"wrote {path}")
+    with ExitStack() as stack:  # --out: writable and ours alone before the minutes of timing
+        if args.out is not None:
+            out = check_out_dir(Path(args.out))
+            stack.enter_context(locked_output(out, "--out"))
+        result = run_bench(
+            names, dtypes=dtypes, repeats=args.repeats, device=args.device,
+            quick=args.quick, threads=args.threads,
+        )  # fmt: skip
+        print(render(result))
+        if args.out is not None:
+            for path in write_page(result, out):
+                print(f"wrote {path}")
     return 0

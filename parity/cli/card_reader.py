@@ -64,6 +64,15 @@ class Reader:
         labels = self.items("classes", (str, int), "class labels (strings or integers)")
         if len(set(labels)) != len(labels) or len(labels) != n_classes:
             raise self.fail("classes", f"{n_classes} distinct class labels (one per class)")
+        same_kind = all(isinstance(v, str) for v in labels) or all(
+            isinstance(v, int) for v in labels
+        )
+        if not same_kind or list(labels) != sorted(labels):  # type: ignore[type-var]
+            raise self.fail(
+                "classes",
+                "all integers or all strings, in sorted order as train writes them (class k "
+                "is the k-th smallest label; another order would relabel the predictions)",
+            )
         return labels
 
     def standardize(self, n_features: int, task: str) -> Standardization:
@@ -154,6 +163,12 @@ class Reader:
     def card(self) -> ModelCard:
         net = self.network()
         features = self.items("features", str, "column names")
+        repeated = sorted({f for f in features if features.count(f) > 1})
+        if repeated:
+            raise ValueError(
+                f"{self.source}: features name column(s) {repeated} more than once; each input "
+                "must come from its own column"
+            )
         if len(features) != net["in_features"]:
             raise ValueError(
                 f"{self.source}: {len(features)} feature names for {net['in_features']} inputs"

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
+from ..seeds import SEED_LIMIT, seed_problem
+
 PROG = "nn-parity"
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -28,6 +30,12 @@ class OptionError(UsageError):
 
     def __init__(self, message: str, command: str) -> None:
         super().__init__(f"{message} (see {PROG} {command} --help)")
+
+
+def one_line(message: object) -> str:
+    """``message`` as one line: control characters (a newline in a file name) shown escaped,
+    as ``repr`` writes them (``\\n``, ``\\r``, ``\\x1b``), so an error stays one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(message))
 
 
 class Failure(Exception):
@@ -60,7 +68,7 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         hint = self.help_hint or f"{self.prog} --help"
-        self.exit(2, f"{PROG}: error: {message} (see {hint})\n")
+        self.exit(2, f"{PROG}: error: {one_line(message)} (see {hint})\n")
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -104,14 +112,27 @@ def _int_at_least(text: str, minimum: int, what: str) -> int:
     return value
 
 
+def output_path(text: str) -> str:
+    """An argparse type: a path to write to, not empty (``Path('')`` would be the current
+    directory, and an empty ``--out`` is a slip, not a choice)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"expected a path to write to, got {text!r}")
+    return text
+
+
 def positive_int(text: str) -> int:
     """An argparse type: an integer >= 1."""
     return _int_at_least(text, 1, "a positive integer")
 
 
 def seed(text: str) -> int:
-    """An argparse type: a seed, an integer >= 0."""
-    return _int_at_least(text, 0, "a seed, an integer >= 0")
+    """An argparse type: a seed, an integer in 0 .. 2**32 - 1 (``parity.seeds``)."""
+    value = _int_at_least(text, 0, "a seed, an integer in 0 .. 2**32 - 1")
+    if seed_problem(value) is not None:
+        raise argparse.ArgumentTypeError(
+            f"expected a seed, an integer in 0 .. 2**32 - 1 ({SEED_LIMIT - 1}), got {text!r}"
+        )
+    return value
 
 
 def parse_hidden(text: str, command: str = "train") -> tuple[int, ...]:

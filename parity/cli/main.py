@@ -11,16 +11,19 @@ traceback.
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import os
 import shlex
 import signal
 import sys
 from collections.abc import Sequence
 
-from .._util.signals import signal_number, sigterm_as_interrupt
+from .._util.outputs import OutputError
+from .._util.signals import exit_on_signal, signal_number, sigterm_as_interrupt
 from ..check import command as check
 from . import bench, predict, report, train
-from .common import PROG, Failure, HelpFormatter, Parser, UsageError
+from .common import PROG, Failure, HelpFormatter, Parser, UsageError, one_line
 
 COMMANDS = (report, train, predict, bench, check)  # in the order `nn-parity --help` lists them
 
@@ -53,6 +56,7 @@ def build_parser() -> Parser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``nn-parity`` with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    entry = argv is None  # the console script (or python -m parity.cli)
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     if argv and argv[0] in parser.commands:
@@ -61,25 +65,54 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)  # exits 2 with one line on a bad option (Parser.error)
     args.command = shlex.join([PROG, *argv])
     with sigterm_as_interrupt():  # SIGTERM cleans up as Ctrl-C does
+        status = 0
         try:
-            return int(args.handler(args))
-        except BrokenPipeError:  # stdout closed early (`| head`): stop quietly, as Unix tools do
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 141
-        except (UsageError, OSError) as err:
-            print(f"{PROG}: error: {err}", file=sys.stderr)
-            return 2
-        except Failure as err:
-            print(f"{PROG}: error: {err}", file=sys.stderr)
-            return 1
-        except FloatingPointError as err:
-            if not hasattr(err, "step"):  # not a diverged training run: a bug
-                raise
-            print(f"{PROG}: error: {err}", file=sys.stderr)
-            return 1
-        except KeyboardInterrupt as err:
-            print(f"{PROG}: {interrupted_line(err)}", file=sys.stderr)
+            status = _run(args)
+            if entry:  # the process exits next: a late signal must not kill it silently
+                _finish(status)
+        except KeyboardInterrupt as err:  # after the command's own handling: it has finished
+            print(finished_line(signal_number(err), status), file=sys.stderr)
             return 128 + signal_number(err)
+    return status
+
+
+def _finish(status: int) -> None:
+    """Flush what the command printed, with SIGINT and SIGTERM ending the process with one
+    line (its output is complete) from now on, so that a signal after the last line (which a
+    pipe's reader sees only now) still exits 130 / 143 with a line, not by the signal."""
+    exit_on_signal(lambda signum: finished_line(signum, status))
+    with contextlib.suppress(OSError, ValueError):  # a closed stdout: the exit reports it
+        sys.stdout.flush()
+
+
+def finished_line(signum: int, status: int) -> str:
+    """The line for a signal that arrives once the command has finished with ``status``."""
+    what = "terminated" if signum == signal.SIGTERM else "interrupted"
+    done = f"exit status {status}; its output is complete"
+    return f"{PROG}: {what} after the command had finished ({done})"
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The command's handler; its errors and interrupts as one line and an exit status."""
+    try:
+        return int(args.handler(args))
+    except BrokenPipeError:  # stdout closed early (`| head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except (UsageError, OutputError, OSError) as err:
+        print(f"{PROG}: error: {one_line(err)}", file=sys.stderr)
+        return 2
+    except Failure as err:
+        print(f"{PROG}: error: {one_line(err)}", file=sys.stderr)
+        return 1
+    except FloatingPointError as err:
+        if not hasattr(err, "step"):  # not a diverged training run: a bug
+            raise
+        print(f"{PROG}: error: {one_line(err)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as err:
+        print(f"{PROG}: {interrupted_line(err)}", file=sys.stderr)
+        return 128 + signal_number(err)
 
 
 def interrupted_line(err: KeyboardInterrupt) -> str:

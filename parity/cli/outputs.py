@@ -1,6 +1,9 @@
 """Where a command writes: checked before any work, locked for the whole command, replaced
 as one transaction, never one of the command's own inputs.
 
+The file outputs' checks live in ``parity._util.outputs`` (``nn-parity check`` uses them
+too) and are re-exported here.
+
 - :func:`locked_output` makes the output's missing parent directories (removed again if the
   command fails), takes its lock (``parity._util.lock``: a concurrent command on the same
   output is refused with one line, exit status 2) and fails at once, naming the user's path,
@@ -17,18 +20,31 @@ as one transaction, never one of the command's own inputs.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from .._util.atomic import recover, staging_dir, swap_dir
-from .._util.lock import InUseError, exclusive
+from .._util.outputs import (
+    OutputError,
+    check_not_an_input,
+    locked_output,
+    reserved_output,
+    same_file,
+    shown,
+    unwritable,
+)
 from ..sides import IMPLEMENTATIONS
 from .common import UsageError
+
+__all__ = [
+    "RUN_FILES", "OutputError", "RunStaging", "check_not_an_input", "check_outside",
+    "is_run_file", "locked_output", "reserved_output", "run_transaction", "same_file", "shown",
+    "unwritable",
+]  # fmt: skip
 
 RUN_FILES = ("model.json", "history.json", "training_curve.png")  # besides weights_<side>.npz
 
@@ -41,81 +57,6 @@ def is_run_file(name: str) -> bool:
 def _keep(name: str) -> bool:
     """An entry of an earlier run directory that a new run keeps: anything but run files."""
     return not is_run_file(name)
-
-
-def shown(option: str, path: str | os.PathLike[str]) -> str:
-    """An option and the path the user gave, for a message: ``--out 'runs/x'``."""
-    return f"{option} {str(path)!r}"
-
-
-def _make_dirs(directory: Path) -> list[Path]:
-    """Create ``directory`` and its missing parents; return those created, deepest last."""
-    missing = []
-    while not (directory.exists() or directory.is_symlink()):
-        missing.append(directory)
-        if directory.parent == directory:
-            break
-        directory = directory.parent
-    created = []
-    for path in reversed(missing):
-        os.mkdir(path)
-        created.append(path)
-    return created
-
-
-def _remove_empty(created: list[Path]) -> None:
-    """Remove the directories ``_make_dirs`` created, deepest first, where still empty."""
-    for path in reversed(created):
-        with contextlib.suppress(OSError):
-            path.rmdir()
-
-
-def unwritable(what: str, directory: Path, err: OSError) -> OSError:
-    """The one-line OSError for an output that cannot be written, naming the user's path."""
-    reason = err.strerror or str(err)
-    return OSError(f"{what}: cannot write there: cannot create files in {directory} ({reason})")
-
-
-def _is_dir(path: Path) -> bool:
-    try:
-        return path.is_dir()
-    except OSError:
-        return False
-
-
-@contextmanager
-def locked_output(out: Path, option: str) -> Iterator[Path]:
-    """Hold the lock of the output ``out`` (given as ``option``) for the block, after making
-    its missing parents; yields its real path (links resolved). OSError naming ``out`` at once
-    when nothing can be written there, InUseError (an OSError) when another command holds it;
-    the parents made here are removed again if the block fails."""
-    what = shown(option, out)
-    target = Path(os.path.realpath(out))
-    if target.parent == target:
-        raise UsageError(f"{what} is the filesystem root; give a directory to write into")
-    created: list[Path] = []
-    entered = False
-    try:
-        if target.exists() and not target.is_dir():  # (stat may fail: a private parent)
-            raise UsageError(f"{what} exists and is not a directory")
-        created = _make_dirs(target.parent)
-        with exclusive(target, what):
-            if target.is_dir() and not os.access(target, os.W_OK | os.X_OK):
-                raise PermissionError(13, "Permission denied")
-            entered = True
-            yield target
-    except InUseError:
-        _remove_empty(created)
-        raise
-    except OSError as err:
-        _remove_empty(created)
-        if entered:
-            raise
-        where = target if _is_dir(target) else target.parent
-        raise unwritable(what, where, err) from None
-    except BaseException:
-        _remove_empty(created)
-        raise
 
 
 @dataclass
@@ -160,24 +101,6 @@ def run_transaction(out: Path) -> Iterator[RunStaging]:
         _check_replaceable(target, shown("--out", out))
         with staging_dir(target) as staged:
             yield RunStaging(target, staged, str(out))
-
-
-def same_file(a: Path, b: Path) -> bool:
-    """``a`` and ``b`` are one file: the same inode when both exist, else the same real path."""
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return os.path.realpath(a) == os.path.realpath(b)
-
-
-def check_not_an_input(option: str, output: Path, inputs: Mapping[str, Path]) -> None:
-    """UsageError when ``output`` is one of ``inputs`` (``{what it is: path}``)."""
-    for what, path in inputs.items():
-        if same_file(output, path):
-            raise UsageError(
-                f"{shown(option, output)} is {what}: writing it would destroy an input; "
-                f"give another {option}"
-            )
 
 
 def check_outside(option: str, path: Path, out_option: str, out: Path) -> None:

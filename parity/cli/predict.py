@@ -13,18 +13,25 @@ import csv
 import io
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .._util.atomic import ReservedFile, reserved_file
+from .._util.atomic import ReservedFile
 from .._util.threads import limit_threads
 from ..sides import IMPLEMENTATIONS, TORCH, Implementation
-from .common import DEVICES, UsageError, add_command, resolve_device, user_input
+from .common import (
+    DEVICES,
+    UsageError,
+    add_command,
+    output_path,
+    resolve_device,
+    user_input,
+)
 from .model_card import ModelCard, read_card
-from .outputs import RUN_FILES, check_not_an_input, shown, unwritable
+from .outputs import RUN_FILES, check_not_an_input, reserved_output, shown
 
 
 def add_parser(subparsers: Any) -> None:
@@ -55,36 +62,30 @@ def add_parser(subparsers: Any) -> None:
         help="a weights .npz (default: the backend's file in --model, else the other's)",
     )
     pr.add_argument("--device", choices=DEVICES, default="cpu", help="where the torch backend runs")
-    pr.add_argument("--output", metavar="FILE", help="CSV file to write (default: stdout)")
+    pr.add_argument(
+        "--output",
+        type=output_path,
+        metavar="FILE",
+        help="CSV file to write (default, or '-': stdout); a link is written through to its "
+        "target; a device, FIFO or socket is refused",
+    )
     pr.set_defaults(handler=run)
 
 
 def _output_path(text: str | None) -> Path | None:
-    """``--output`` as a path whose directory exists and that is not a directory itself."""
-    if text is None:
-        return None
-    output = Path(text)
-    if output.parent.exists() and not output.parent.is_dir():
-        raise NotADirectoryError(f"--output {text!r}: {output.parent} is not a directory")
-    if not output.parent.is_dir():
-        raise FileNotFoundError(f"--output {text!r}: no such directory: {output.parent}")
-    if output.is_dir():
-        raise UsageError(f"--output {text!r} is a directory; give a file name")
-    return output
+    """``--output`` as a path; None for stdout (no ``--output``, or ``-``)."""
+    return None if text is None or text == "-" else Path(text)
 
 
 @contextmanager
 def _reserved(output: Path | None) -> Iterator[ReservedFile | None]:
-    """The output's temporary twin, created now (so an unwritable place is refused before any
-    work, naming ``--output``); None for stdout."""
+    """The output's temporary twin, created now (so an unwritable place, a device or a FIFO
+    is refused before any work, naming ``--output``: ``parity._util.outputs``); None for
+    stdout."""
     if output is None:
         yield None
         return
-    with ExitStack() as stack:
-        try:
-            reserved = stack.enter_context(reserved_file(output))
-        except OSError as err:
-            raise unwritable(shown("--output", output), output.parent, err) from None
+    with reserved_output("--output", output) as reserved:
         yield reserved
 
 

@@ -3,19 +3,30 @@
 Exit status 1 when a parity check failed (the report is still written: it says what failed),
 0 otherwise. The work is ``parity.report.generate``, which stages the report and publishes it
 by renames; here ``--out`` is checked writable and locked for the whole command
-(``parity.cli.outputs.locked_output``).
+(``parity.cli.outputs.locked_output``). ``--jobs N`` spreads the measurements over N worker
+processes (``parity.report.jobs``); it does not change the report, so the command the report
+records leaves it out.
 """
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
 from .._util.atomic import recover
 from .._util.threads import limit_threads
-from .common import DEVICES, add_command, check_out_dir, resolve_device, seed
+from .common import (
+    DEVICES,
+    add_command,
+    check_out_dir,
+    output_path,
+    positive_int,
+    resolve_device,
+    seed,
+)
 from .outputs import locked_output
 
 
@@ -25,15 +36,17 @@ def add_parser(subparsers: Any) -> None:
         subparsers,
         "report",
         help="run the parity grid and write reports/REPORT.md",
-        description="Run the parity grid, the dataset runs and the claim experiments; "
-        "write REPORT.md and figures/ into --out (atomically). The default --out is the "
-        "committed reports/, rewritten in place; give another directory to keep a checkout "
-        "clean.",
+        description="Run the parity grid, the dataset runs, the claim experiments and a "
+        "quick bench; write REPORT.md and figures/ into --out (atomically). The default --out "
+        "is the committed reports/, rewritten in place; give another directory to keep a "
+        "checkout clean.",
     )
     rep.add_argument(
         "--quick", action="store_true", help="a representative subset with fewer steps (under 30 s)"
     )
-    rep.add_argument("--out", default="reports", metavar="DIR", help="output directory")
+    rep.add_argument(
+        "--out", type=output_path, default="reports", metavar="DIR", help="output directory"
+    )
     rep.add_argument(
         "--device",
         choices=DEVICES,
@@ -47,7 +60,31 @@ def add_parser(subparsers: Any) -> None:
         help="the grid's dtype(s); the dataset runs use the first",
     )
     rep.add_argument("--seed", type=seed, default=0, help="seed of weights, batches and data")
+    rep.add_argument(
+        "--jobs",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="worker processes for the grid, the dataset runs and the claims; the report is "
+        "the same for every N (default: 1, no workers)",
+    )
     rep.set_defaults(handler=run)
+
+
+def without_jobs(command: str) -> str:
+    """``command`` without its ``--jobs N`` (also ``--jobs=N`` and argparse's abbreviations
+    such as ``--jo N``): the command the report records, the same for every N."""
+    words, kept = shlex.split(command), []
+    skip = False
+    for word in words:
+        name = word.split("=", 1)[0]
+        if skip:
+            skip = False
+        elif len(name) >= 3 and "--jobs".startswith(name):
+            skip = "=" not in word  # the value is the next word
+        else:
+            kept.append(word)
+    return shlex.join(kept)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,7 +104,9 @@ def run(args: argparse.Namespace) -> int:
             device=device,
             dtypes=dtypes,
             seed=args.seed,
-            command=args.command,
+            command=without_jobs(args.command),
+            jobs=args.jobs,
+            threads=args.threads,
         )
         result = generate(options, stream=sys.stderr)
     verdict = "all agree" if result.ok else "PARITY FAILURES, see the report"

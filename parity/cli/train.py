@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from .._util.signals import Interrupted, signal_number
 from .._util.threads import limit_threads
 from ..data import DATASETS
 from ..sides import SCRATCH, TORCH, Implementation
@@ -29,6 +30,7 @@ from .common import (
     add_command,
     check_number,
     check_out_dir,
+    output_path,
     parse_activation,
     parse_hidden,
     resolve_device,
@@ -85,7 +87,10 @@ def add_parser(subparsers: Any) -> None:
         "--seed", type=seed, default=0, help="seed of weights, batch order and train/test split"
     )
     tr.add_argument(
-        "--out", metavar="DIR", help="output directory (default: runs/<dataset or file name>)"
+        "--out",
+        type=output_path,
+        metavar="DIR",
+        help="output directory (default: runs/<dataset or file name>)",
     )
     tr.set_defaults(handler=run)
 
@@ -228,7 +233,8 @@ def train_backends(
     from .._util.progress import Progress
     from ..runner import prepare, train_side
 
-    setup = prepare(spec, data)
+    with user_input():  # a network too large to build, refused by build_model
+        setup = prepare(spec, data)
     results = {}
     for impl in backends:
         with Progress(impl.name, setup.steps, stream) as bar:
@@ -241,7 +247,7 @@ def train_backends(
 
 def default_out(args: argparse.Namespace) -> Path:
     """``--out``, or ``runs/<dataset name or data file's stem>``."""
-    if args.out:
+    if args.out is not None:
         return Path(args.out)
     return Path("runs") / (Path(args.data).stem if args.data is not None else args.dataset)
 
@@ -258,9 +264,12 @@ def run(args: argparse.Namespace) -> int:
         spec = train_spec(args, task=data.task)
         ok = train_and_save(args, spec, data, source, target, run_dir.staged)
         written, dropped = run_dir.commit()
-    print(f"saved {', '.join(written)} in {out}")
-    if dropped:
-        print(f"removed {', '.join(dropped)}: left from an earlier run, not trained this time")
+    try:  # the run is in place: an interrupt from here on says so
+        print(f"saved {', '.join(written)} in {out}")
+        if dropped:
+            print(f"removed {', '.join(dropped)}: left from an earlier run, not trained this time")
+    except KeyboardInterrupt as err:
+        raise Interrupted(signal_number(err), written=str(out)) from None
     return 0 if ok else 1
 
 

@@ -96,12 +96,23 @@ def plot_history(
     plt = use_agg()
     both = len(results) == 2
     fig, axes = plt.subplots(1, 3 if both else 2, figsize=(15 if both else 10.5, 4.2))
+    try:  # closed even when drawing is interrupted (SIGTERM): nothing left open
+        _draw(axes, results, spec, device)
+        fig.suptitle(title)
+        fig.tight_layout()
+        save_figure(fig, path)
+    finally:
+        plt.close(fig)
+
+
+def _draw(axes: Any, results: dict[str, SideResult], spec: RunSpec, device: str) -> None:
+    """The panels of :func:`plot_history` (the third only with both sides)."""
     _plot_losses(axes[0], results, spec)
     _plot_epochs(axes[1], results, spec)
     for ax in axes[:2]:
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
-    if both:
+    if len(results) == 2:
         from .. import report
         from ..tolerances import tolerance
 
@@ -110,9 +121,6 @@ def plot_history(
         report.plot_loss_difference(axes[2], candidate.losses, reference.losses, tol)
         axes[2].legend(fontsize=8, loc="center right")
         axes[2].grid(alpha=0.3)
-    fig.suptitle(title)
-    fig.tight_layout()
-    save_figure(fig, path)
 
 
 def _plot_losses(ax: Any, results: dict[str, SideResult], spec: RunSpec) -> None:

@@ -126,8 +126,8 @@ def render(result: BenchResult, *, figure: str | None = None) -> str:
         f"One training step (ReLU MLP, softmax cross-entropy, plain SGD), median of "
         f"{result.repeats} interleaved rounds; {result.environment}. Milliseconds per step "
         "beside the ratios: the ratios repeat from run to run, the absolute times do not. "
-        "A ratio < 1 means scratch is faster; the GEMM share is the time of the step's matrix "
-        "products alone over the step's time.",
+        "A ratio < 1 means scratch is faster. The GEMM peak is the best round of the step's "
+        "matrix products alone; a step's GEMM share is that time over the step's.",
     ]
     for dtype in (d for d in DTYPES if any(r.dtype == d for r in result.rows)):
         parts += [f"**{dtype}**", table(result, dtype)]

@@ -16,14 +16,20 @@ anchor derived from its title.
 - ``sections.datasets``: decision boundaries of both sides on the 2-D sets, test metrics
   everywhere;
 - ``sections.claims``: the seed's claim experiments (``run_claims``);
-- ``environment``: versions, BLAS, threads, device, and the exact command; ``render``: the
-  header, the Timings section and the Markdown of the whole report.
+- ``environment``: versions, BLAS, threads, device, and the exact command;
+- ``sections.performance``: ``nn-parity bench``'s page in its quick configuration (the
+  bench's own code), measured now;
+- ``render``: the header, the Timings section and the Markdown of the whole report.
 
-``generate(ReportOptions(...))`` renders the Markdown and the figures into a staging
+The grid, the dataset runs and the claims are *measurements* (``jobs.Batch``), all started
+before the first section runs, on ``ReportOptions.jobs`` worker processes or, with one job,
+in this process when their section collects them (``jobs``); either way the report is the
+same. ``generate(ReportOptions(...))`` renders the Markdown and the figures into a staging
 directory next to the destination and publishes them by rename (``parity._util.atomic``), so
 an interrupted run leaves the previous report intact. Every number in the report is a
-function of the options (same seed, same machine, same numbers), except the timings, which
-live in the report's last section and nowhere else.
+function of the options (same seed, same machine, same numbers), except the measured times,
+which live in the report's last two sections, Performance and Timings, and its figure
+``bench.png`` (``MEASURED_FIGURES``), and nowhere else: ``strip_timings`` removes them.
 
 matplotlib and torch are imported inside the functions that need them.
 """
@@ -33,7 +39,8 @@ from .build import SECTIONS, generate, run_sections
 from .context import ReportContext, ReportOptions, ReportResult, Section, anchor
 from .environment import environment, environment_section, torch_cpu_blas
 from .figures import CURVE_FLOOR, plot_loss_difference
-from .render import render, strip_timings, timings_section
+from .jobs import Batch, Workers, worker_pool
+from .render import MEASURED_SECTIONS, render, strip_timings, timings_section
 from .sections.activations import ACTIVATION_FORMULAS, activation_curves, activations_section
 from .sections.boundary import MESH, plot_boundary
 from .sections.claims import claims_section
@@ -45,6 +52,7 @@ from .sections.datasets import (
     DatasetRun,
     dataset_specs,
     datasets_section,
+    run_dataset,
     run_datasets,
 )
 from .sections.grid import (
@@ -57,6 +65,7 @@ from .sections.grid import (
     run_grid,
     worst_errors_section,
 )
+from .sections.performance import MEASURED_FIGURES, QUICK_CONFIGS, performance_section
 
 __all__ = [
     "ACTIVATION_FORMULAS",
@@ -64,17 +73,22 @@ __all__ = [
     "CURVE_FLOOR",
     "DATASET_SPECS",
     "KIND_LABELS",
+    "MEASURED_FIGURES",
+    "MEASURED_SECTIONS",
     "MESH",
     "QUICK_CELLS",
+    "QUICK_CONFIGS",
     "QUICK_EPOCH_DIVISOR",
     "QUICK_MIN_STEPS",
     "SECTIONS",
     "TABLE_KINDS",
+    "Batch",
     "DatasetRun",
     "ReportContext",
     "ReportOptions",
     "ReportResult",
     "Section",
+    "Workers",
     "activation_curves",
     "activations_section",
     "anchor",
@@ -86,11 +100,13 @@ __all__ = [
     "environment_section",
     "every_cell_section",
     "generate",
+    "performance_section",
     "plot_boundary",
     "plot_curves",
     "plot_loss_difference",
     "render",
     "report_cells",
+    "run_dataset",
     "run_datasets",
     "run_grid",
     "run_sections",
@@ -98,5 +114,6 @@ __all__ = [
     "timings_section",
     "torch_cpu_blas",
     "use_agg",
+    "worker_pool",
     "worst_errors_section",
 ]

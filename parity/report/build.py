@@ -1,24 +1,35 @@
-"""``generate``: run the grid, render every section in order, publish the report atomically."""
+"""``generate``: start the measurements, render every section in order, publish the report
+atomically."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from .._util.atomic import publish, staging_dir
+from .._util.threads import limit_threads
 from .context import ReportContext, ReportOptions, ReportResult, Section
 from .environment import environment_section
+from .jobs import Batch, worker_pool
 from .render import render, timings_section
 from .sections.activations import activations_section
-from .sections.claims import claims_section
+from .sections.claims import claims_batch, claims_section
 from .sections.curves import curves_section
-from .sections.datasets import datasets_section
-from .sections.grid import every_cell_section, measure_grid, report_cells, worst_errors_section
+from .sections.datasets import datasets_batch, datasets_section
+from .sections.grid import (
+    every_cell_section,
+    grid_batch,
+    measure_grid,
+    report_cells,
+    worst_errors_section,
+)
+from .sections.performance import performance_section
 
 # the report's sections in the order they appear (and run); Timings, which needs every
-# other section's time, is appended by ``run_sections``
+# other section's time, is appended by ``run_sections``. Performance and Timings, the measured
+# times, come last (``strip_timings`` keeps what is before them).
 SECTIONS: tuple[Callable[[ReportContext], Section], ...] = (
     worst_errors_section,
     curves_section,
@@ -27,11 +38,22 @@ SECTIONS: tuple[Callable[[ReportContext], Section], ...] = (
     claims_section,
     every_cell_section,
     environment_section,
+    performance_section,
+)
+# the measurements the sections collect by name, in the order the workers take them up: the
+# grid first (the first sections need it), the claims (one long call) before the dataset runs
+MEASUREMENTS: tuple[tuple[str, Callable[[ReportContext], Batch[Any]]], ...] = (
+    ("grid", grid_batch),
+    ("claims", claims_batch),
+    ("datasets", datasets_batch),
 )
 
 
 def run_sections(ctx: ReportContext) -> list[Section]:
-    """Run the grid into ``ctx``, then every section of ``SECTIONS`` in order, then Timings."""
+    """Start every measurement on ``ctx.workers``, collect the grid into ``ctx``, then run
+    every section of ``SECTIONS`` in order, then Timings."""
+    for name, start in MEASUREMENTS:
+        ctx.started[name] = start(ctx)
     measure_grid(ctx)
     sections = [section(ctx) for section in SECTIONS]
     ctx.seconds["total"] = sum(ctx.seconds.values())
@@ -60,13 +82,20 @@ def generate(options: ReportOptions, *, stream: TextIO | None = sys.stderr) -> R
     The sections draw into a staging directory next to ``options.out``, which replaces it by
     rename once the Markdown is written (``parity._util.atomic``): an interrupted run leaves
     the previous report intact. ``options.device`` must already be resolved (``cpu`` or
-    ``cuda[:N]``, not ``auto``). Progress goes to ``stream`` (None: silent).
+    ``cuda[:N]``, not ``auto``). With ``options.jobs`` > 1 the grid, the dataset runs and
+    the claims run in that many worker processes (``parity.report.jobs``); the report is the
+    same. Progress goes to ``stream`` (None: silent).
     """
     import torch_impl
 
     out = Path(options.out)
-    with staging_dir(out) as staged, torch_impl.parity_mode(options.device):
-        ctx = ReportContext(options, staged / "figures", stream)
+    with (
+        staging_dir(out) as staged,
+        limit_threads(options.threads),
+        torch_impl.parity_mode(options.device),
+        worker_pool(options.jobs, threads=options.threads, device=options.device) as workers,
+    ):
+        ctx = ReportContext(options, staged / "figures", stream, workers)
         ctx.figures.mkdir()
         sections = run_sections(ctx)
         result = result_of(ctx, out / "REPORT.md")

@@ -1,8 +1,9 @@
 """The records the report's parts share.
 
 - ``ReportOptions``: what ``nn-parity report`` was asked for;
-- ``ReportContext``: what every section reads (options, the figures directory, the grid's
-  results) and what the measuring sections leave behind for the report's verdict;
+- ``ReportContext``: what every section reads (options, the figures directory, the workers,
+  the measurements started and the grid's results) and what the measuring sections leave
+  behind for the report's verdict;
 - ``Section``: one rendered section, ``(title, markdown, figures)``, its anchor derived from
   its title;
 - ``ReportResult``: what ``generate`` returns.
@@ -16,7 +17,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+
+from .jobs import JOBS_MEANING, Batch, Workers, check_count
 
 if TYPE_CHECKING:
     from ..grid import CellResult
@@ -29,7 +32,11 @@ _FIGURE_LINK = re.compile(r"\]\(figures/([^)\s]+)\)")
 
 @dataclass(frozen=True)
 class ReportOptions:
-    """What ``nn-parity report`` was asked for; ``command`` is printed in the report."""
+    """What ``nn-parity report`` was asked for; ``command`` is printed in the report.
+
+    ``jobs`` worker processes share the measurements (1: none, all in this process) and
+    every process runs torch and BLAS with ``threads`` threads; neither changes the report.
+    """
 
     out: Path = Path("reports")
     quick: bool = False
@@ -37,6 +44,12 @@ class ReportOptions:
     dtypes: tuple[str, ...] = ("float64", "float32")
     seed: int = 0
     command: str = "nn-parity report"
+    jobs: int = 1
+    threads: int = 1
+
+    def __post_init__(self) -> None:
+        check_count("jobs", self.jobs, JOBS_MEANING)
+        check_count("threads", self.threads, "torch and BLAS threads in every process")
 
 
 def anchor(title: str) -> str:
@@ -78,15 +91,18 @@ class ReportContext:
     """What the sections share while the report is generated.
 
     ``figures`` is the directory the sections draw into (the report links it as
-    ``figures/``). ``generate`` fills ``grid`` before the sections run; the datasets section
-    leaves its runs in ``datasets`` and the claims section its verdicts in ``claims``, for the
-    verdict at the top of the report. ``timed`` records seconds per step, in order, for the
-    Timings section.
+    ``figures/``). ``workers`` run the measurements; ``started`` holds those begun before
+    the sections run, by the name their section collects them under (:meth:`collect`).
+    ``generate`` fills ``grid`` before the sections run; the datasets section leaves its runs
+    in ``datasets`` and the claims section its verdicts in ``claims``, for the verdict at the
+    top of the report. ``timed`` records seconds per step, in order, for the Timings section.
     """
 
     options: ReportOptions
     figures: Path
     stream: TextIO | None = sys.stderr
+    workers: Workers = field(default_factory=Workers)
+    started: dict[str, Batch[Any]] = field(default_factory=dict)
     grid: list[CellResult] = field(default_factory=list)
     datasets: list[DatasetRun] = field(default_factory=list)
     claims: list[bool] = field(default_factory=list)
@@ -108,6 +124,13 @@ class ReportContext:
         value = fn()
         self.seconds[name] = time.perf_counter() - t0
         return value
+
+    def collect(self, name: str, start: Callable[[ReportContext], Batch[T]]) -> list[T]:
+        """The results of the measurement ``name``, in order: the batch started earlier
+        under that name, or ``start(self)`` now; the wait recorded under ``name``."""
+        started = self.started.pop(name, None)
+        batch: Batch[T] = start(self) if started is None else started
+        return self.timed(name, lambda: batch.results(name, self.stream))
 
 
 @dataclass

@@ -87,6 +87,14 @@ TAMPERED = {
                      "classes must be a list of class labels (strings or integers)"),
     "classes-count": ({"task": "binary", "n_classes": 2, "classes": ["a", "a"]},
                       "classes must be 2 distinct class labels (one per class)"),
+    "classes-unsorted": ({"task": "binary", "n_classes": 2, "classes": [1, 0]},
+                         "classes must be all integers or all strings, in sorted order"),
+    "classes-text-unsorted": ({"task": "binary", "n_classes": 2, "classes": ["yes", "no"]},
+                              "in sorted order as train writes them"),
+    "classes-mixed": ({"task": "binary", "n_classes": 2, "classes": [0, "1"]},
+                      "classes must be all integers or all strings"),
+    "features-repeated": ({"in_features": 2, "features": ["x0", "x0"]},
+                          "features name column(s) ['x0'] more than once"),
 }  # fmt: skip
 
 

@@ -67,8 +67,9 @@ def test_time_block_cycles_the_pool_and_syncs_once():
     assert ran == [0, 1, 2, 3, 0, 1] and synced == [1] and per_step == 0.5
 
 
-def test_interleave_reports_medians_and_rotates_the_order(monkeypatch):
-    order, blocks = [], {"a": iter([3.0, 1.0, 2.0]), "b": iter([10.0, 30.0, 20.0])}
+def test_interleave_reports_medians_the_gemm_peak_and_rotates_the_order(monkeypatch):
+    order = []
+    blocks = {"a": iter([3.0, 1.0, 2.0]), "gemm": iter([10.0, 30.0, 20.0])}
     monkeypatch.setattr(bench, "calibrate", lambda step, block: 1)
 
     def fake_block(step: Step, n: int) -> float:
@@ -76,9 +77,9 @@ def test_interleave_reports_medians_and_rotates_the_order(monkeypatch):
         return next(blocks[step.run(0)])
 
     monkeypatch.setattr(bench, "time_block", fake_block)
-    steps = {name: Step(lambda k, name=name: name) for name in ("a", "b")}
-    assert bench.interleave(steps, 3, 0.01) == {"a": 2.0, "b": 20.0}
-    assert order == ["a", "b", "b", "a", "a", "b"]
+    steps = {name: Step(lambda k, name=name: name) for name in ("a", "gemm")}
+    assert bench.interleave(steps, 3, 0.01) == {"a": 2.0, "gemm": 10.0}  # median; best
+    assert order == ["a", "gemm", "gemm", "a", "a", "gemm"]
 
 
 def test_calibrate_fills_the_block():

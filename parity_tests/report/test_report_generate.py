@@ -1,12 +1,16 @@
-"""``nn-parity report``: a quick report end to end, its regeneration, and its atomic output.
+"""``nn-parity report``: a quick report end to end, its regeneration (with ``--jobs 2``), and
+its atomic output, also when interrupted with workers running.
 
-The claim experiments are another module's (and its tests'); here the report's
-``run_claims`` is replaced by a stub that honours its interface, so these tests time only the
-report itself.
+The claim experiments and the bench are other modules' (and their tests'); here the report's
+``run_claims`` and ``measure_performance`` are replaced by stubs that honour their interfaces,
+so these tests time only the report itself. The claims stub is a module-level function: with
+``--jobs 2`` it runs in a worker process, which imports this module to find it.
 """
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,13 +18,16 @@ from pathlib import Path
 import pytest
 
 import parity.report as report
+import parity.report.jobs as report_jobs
 import parity.report.sections.activations as report_activations
 import parity.report.sections.claims as report_claims
 import parity.report.sections.grid as report_grid
+import parity.report.sections.performance as report_performance
 from parity._util.atomic import publish, staging_dir
 from parity.cli import main
+from parity.cli.report import without_jobs
 from parity.data import DATASETS
-from parity.report import QUICK_CELLS, report_cells, strip_timings
+from parity.report import MEASURED_FIGURES, QUICK_CELLS, report_cells, strip_timings
 from parity.tolerances import KINDS
 
 
@@ -39,16 +46,28 @@ def _stub_claims(figures_dir: Path, *, quick: bool = False, seed: int = 0, progr
     return [_Section("Softmax rows sum to one", body, True)]
 
 
+_BENCH_RUNS = itertools.count()
+
+
+def _stub_performance(figures: Path, *, quick: bool, device: str) -> str:
+    """Like the bench, a different figure and different numbers on every run."""
+    run = next(_BENCH_RUNS)
+    (figures / "bench.png").write_bytes(b"\x89PNG bench %d" % run)
+    return f"| tiny | {0.05 + run} ms |\n\n![bench](figures/bench.png)"
+
+
 @pytest.fixture(scope="module")
 def quick_reports(tmp_path_factory):
-    """The quick report generated twice into the same directory: (dir, first, second text)."""
+    """The quick report generated twice into the same directory, the second time with
+    ``--jobs 2``: (dir, (first, second text), (first, second figures))."""
     mp = pytest.MonkeyPatch()
     mp.setattr(report_claims, "run_claims", _stub_claims)
+    mp.setattr(report_performance, "measure_performance", _stub_performance)
     out = tmp_path_factory.mktemp("rep") / "reports"
     texts, figures = [], []
     try:
-        for _ in range(2):
-            assert main(["report", "--quick", "--out", str(out)]) == 0
+        for jobs in ("1", "2"):
+            assert main(["report", "--quick", "--out", str(out), "--jobs", jobs]) == 0
             texts.append((out / "REPORT.md").read_text(encoding="utf-8"))
             figures.append({p.name: p.read_bytes() for p in (out / "figures").iterdir()})
     finally:
@@ -79,11 +98,12 @@ def test_quick_report_has_every_section_and_figure(quick_reports):
         "### Softmax rows sum to one",
         "## Every grid cell",
         "## Environment",
+        "## Performance",
         "## Timings",
     ):
         assert heading in text, heading
     links = re.findall(r"\]\((figures/[^)]+\.png)\)", text)
-    assert {"figures/activations.png", "figures/claim_stub.png"} <= set(links)
+    assert {"figures/activations.png", "figures/claim_stub.png", "figures/bench.png"} <= set(links)
     assert {f"figures/boundary_{n}.png" for n in report.BOUNDARY_DATASETS} <= set(links)
     assert any(link.startswith("figures/curves_") for link in links)
     for link in links:
@@ -102,15 +122,45 @@ def test_contents_links_every_section_heading_in_order(quick_reports):
     anchors = re.findall(r"\]\(#([^)]+)\)", contents)
     headings = re.findall(r"^## (.+)$", text, re.M)
     assert anchors == [report.anchor(h) for h in headings]
-    assert anchors[-1] == "timings" and "the-seeds-claims" in anchors
+    assert anchors[-2:] == ["performance", "timings"] and "the-seeds-claims" in anchors
 
 
-def test_regeneration_changes_only_the_timings(quick_reports):
+def test_regeneration_with_jobs_2_changes_only_the_measured_times(quick_reports):
+    """Markdown apart from Performance and Timings, and every figure but the bench's, are
+    byte-identical between ``--jobs 1`` and a regeneration with ``--jobs 2``."""
     _, (first, second), (figs1, figs2) = quick_reports
-    assert strip_timings(first) == strip_timings(second)
+    assert first != second  # the stubbed bench and the timings did change...
+    assert strip_timings(first) == strip_timings(second)  # ...and only they
+    assert "| tiny |" not in strip_timings(first) and "## Environment" in strip_timings(first)
+    assert "--jobs" not in strip_timings(second)  # the recorded command leaves it out
     assert figs1.keys() == figs2.keys()
-    for name in figs1:
+    for name in figs1.keys() - set(MEASURED_FIGURES):
         assert figs1[name] == figs2[name], f"{name} differs between regenerations"
+
+
+@pytest.mark.parametrize(
+    ("command", "recorded"),
+    [
+        ("nn-parity report --jobs 2 --quick", "nn-parity report --quick"),
+        ("nn-parity report --quick --jobs=4", "nn-parity report --quick"),
+        ("nn-parity report --jo 3 --out 'a b'", "nn-parity report --out 'a b'"),
+        ("nn-parity report --out /tmp/r", "nn-parity report --out /tmp/r"),
+    ],
+)
+def test_recorded_command_leaves_out_jobs(command, recorded):
+    assert without_jobs(command) == recorded
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5"])
+def test_jobs_must_be_a_positive_integer(value, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["report", "--quick", "--out", str(tmp_path / "r"), "--jobs", value])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err == (
+        f"nn-parity: error: argument --jobs: expected a positive integer, got '{value}' "
+        "(see nn-parity report --help)\n"
+    )
+    assert not (tmp_path / "r").exists()
 
 
 def test_interrupted_report_keeps_the_previous_one(quick_reports, monkeypatch, capsys):
@@ -129,6 +179,29 @@ def test_interrupted_report_keeps_the_previous_one(quick_reports, monkeypatch, c
     assert (out / "REPORT.md").read_bytes() == before
     assert sorted(p.name for p in (out / "figures").iterdir()) == figures
     assert (out / "figures" / "activations.png").read_bytes() != b"half a figure"
+    assert not list(out.parent.glob("*.tmp-*"))
+
+
+def test_interrupt_with_workers_running_keeps_the_report_and_leaves_no_process(
+    quick_reports, monkeypatch, capsys
+):
+    """Ctrl-C (or SIGTERM, which ``main`` turns into the same KeyboardInterrupt) while the
+    workers run the grid: exit 130, the previous report intact, every worker gone."""
+    out = quick_reports[0]
+    before = (out / "REPORT.md").read_bytes()
+    spawned = []
+
+    def interrupted(futures):
+        spawned.extend(multiprocessing.active_children())
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report_jobs, "as_completed", interrupted)
+    assert main(["report", "--quick", "--out", str(out), "--jobs", "2"]) == 130
+    assert "interrupted; nothing was written" in capsys.readouterr().err
+    assert len(spawned) >= 2  # the workers were running when the interrupt came
+    assert not any(p.is_alive() for p in spawned)
+    assert multiprocessing.active_children() == []
+    assert (out / "REPORT.md").read_bytes() == before
     assert not list(out.parent.glob("*.tmp-*"))
 
 

@@ -12,6 +12,7 @@ import pytest
 
 import parity.report as report
 import parity.report.sections.claims as report_claims
+import parity.report.sections.performance as report_performance
 from parity.data import DATASETS
 from parity.report import ReportContext, ReportOptions, ReportResult, Section
 from parity.tolerances import KINDS
@@ -27,6 +28,7 @@ def test_claims_section_lists_every_claims_verdict_then_its_body(monkeypatch, tm
     markdown, verdicts = report.claims_section(ctx).markdown, ctx.claims
     assert verdicts == [True, False]
     assert markdown.startswith("## The seed's claims")
+    assert "(`parity/experiments/claims/`, one module per claim)" in markdown
     assert "| Claim A | holds |\n| Claim B | **does not hold** |" in markdown
     assert markdown.endswith("### Claim A\n\nbody of A\n\n### Claim B\n\nbody of B")
 
@@ -117,3 +119,39 @@ def test_render_puts_header_then_sections_in_order_with_their_contents_links():
             "## First part\n\none\n\n## Second: more\n\ntwo\n\n## Timings\n\n") in text  # fmt: skip
     assert text.endswith("| first | 1.2 |\n| total | 1.2 |\n")
     assert report.strip_timings(text).endswith("## Second: more\n\ntwo\n")
+
+
+def test_strip_timings_removes_the_performance_and_timings_sections():
+    sections = [Section("First part", "first", "one"), Section("Performance", "perf", "1.2 ms")]
+    sections.append(report.timings_section({"first": 1.25, "total": 1.25}))
+    result = ReportResult(Path("r/REPORT.md"), cells=1, cells_failed=0, datasets_failed=0,
+                          claims_failed=0)  # fmt: skip
+    text = report.render(ReportOptions(), result, sections)
+    assert report.MEASURED_SECTIONS == ("Performance", "Timings")
+    assert "[perf](#performance)" in report.strip_timings(text)  # the contents line stays
+    assert report.strip_timings(text).endswith("## First part\n\none\n")
+    assert "1.2 ms" not in report.strip_timings(text)
+
+
+def test_performance_section_is_the_bench_measured_now_and_comes_last(monkeypatch, tmp_path):
+    """The real bench (its quick configuration), on the tiny size only to stay fast."""
+    monkeypatch.setattr(report_performance, "QUICK_CONFIGS", ("tiny",))
+    ctx = ReportContext(ReportOptions(quick=True), tmp_path, stream=None)
+    section = report.performance_section(ctx)
+    assert section.title == "Performance" and section.figures == report.MEASURED_FIGURES
+    assert (tmp_path / "bench.png").read_bytes().startswith(b"\x89PNG")
+    assert "| tiny | 2-16-16-2 | 32 |" in section.body and "| small |" not in section.body
+    assert "**Goals (issue 12)**" in section.body and "change from run to run" in section.body
+    assert "## " not in section.body  # no heading inside: strip_timings cuts at headings
+    assert ctx.seconds["performance"] > 0
+    assert report.SECTIONS[-1] is report.performance_section  # the measured part is last
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [("jobs", 0, ValueError), ("jobs", -2, ValueError), ("jobs", 1.5, TypeError),
+     ("jobs", True, TypeError), ("threads", 0, ValueError), ("threads", "2", TypeError)],
+)  # fmt: skip
+def test_report_options_refuse_a_bad_count(field, value, error):
+    with pytest.raises(error, match=rf"^{field} must be .*>= 1 .*got .*{value}"):
+        ReportOptions(**{field: value})

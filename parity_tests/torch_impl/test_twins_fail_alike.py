@@ -325,6 +325,13 @@ CASES: list[Case] = [
     ("width-zero", lambda t: t.build(2, [4, 0], 1), ValueError, "hidden[1] must be a positive int"),
     ("in-features-bool", lambda t: t.build(True, [4], 1), ValueError, "in_features must be a"),
     ("hidden-int", lambda t: t.build(2, 8, 1), TypeError, "hidden must be a sequence of layer"),
+    (
+        "network-too-large",
+        lambda t: t.build(2, [10**10], 1),
+        ValueError,
+        "a network of layer widths (2, 10000000000, 1) has 40,000,000,001 parameters, which "
+        "need 320 GB of float64 for its weights alone",
+    ),
     # ---- the batch order
     ("batches-empty", lambda t: fit(t, batches=[]), ValueError, "batches is empty"),
     ("batches-empty-epoch", lambda t: fit(t, batches=[[]]), ValueError, "batches[0] has no"),

@@ -4,11 +4,12 @@ own Markdown (its figure, table and prose) under its title."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
-from ..._util.progress import Progress
 from ..context import ReportContext, Section
+from ..jobs import Batch
 
 
 class Claim(Protocol):
@@ -20,7 +21,11 @@ class Claim(Protocol):
 
 
 def run_claims(
-    figures: Path, *, quick: bool, seed: int, progress: Callable[[int, int], None]
+    figures: Path,
+    *,
+    quick: bool,
+    seed: int,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Sequence[Claim]:
     """The claim experiments (``run_claims`` of the experiments layer), imported when the
     report runs them: they import torch and matplotlib."""
@@ -29,13 +34,18 @@ def run_claims(
     return run_experiments(figures, quick=quick, seed=seed, progress=progress)
 
 
-def _section(ctx: ReportContext) -> Section:
-    with Progress("claims", 1, ctx.stream) as bar:
-        found = run_claims(ctx.figures, quick=ctx.quick, seed=ctx.options.seed, progress=bar)
-    ctx.claims = [bool(s.passed) for s in found]
+def claims_batch(ctx: ReportContext) -> Batch[Sequence[Claim]]:
+    """The claim experiments as one call, drawing into ``ctx.figures``, started on
+    ``ctx.workers``."""
+    run = partial(run_claims, quick=ctx.quick, seed=ctx.options.seed)
+    return ctx.workers.start(run, [(ctx.figures,)], progress=True)
+
+
+def _section(found: Sequence[Claim], *, quick: bool) -> Section:
     table = [
         "Experiments testing what the seed claims about activations and training "
-        "(`parity/claims.py`)." + (" With `--quick` they are shortened." if ctx.quick else ""),
+        "(`parity/experiments/claims/`, one module per claim)."
+        + (" With `--quick` they are shortened." if quick else ""),
         "",
         "| claim | verdict |",
         "|---|---|",
@@ -47,5 +57,7 @@ def _section(ctx: ReportContext) -> Section:
 
 
 def claims_section(ctx: ReportContext) -> Section:
-    """Run the claim experiments (their verdicts into ``ctx.claims``) and list them."""
-    return ctx.timed("claims", lambda: _section(ctx))
+    """The claim experiments' results (their verdicts into ``ctx.claims``), listed."""
+    (found,) = ctx.collect("claims", claims_batch)
+    ctx.claims = [bool(s.passed) for s in found]
+    return _section(found, quick=ctx.quick)

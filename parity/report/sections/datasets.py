@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..._util.progress import Progress
 from ..._util.style import format_error
 from ...data import DATASETS
 from ...spec import RunSpec
 from ..context import ReportContext, Section
 from ..figures import CURVE_FLOOR
+from ..jobs import Batch, Workers
 from .boundary import plot_boundary
 
 if TYPE_CHECKING:
@@ -57,18 +57,28 @@ def dataset_specs(dtype: str, device: str, seed: int, *, quick: bool) -> dict[st
     return specs
 
 
+def run_dataset(spec: RunSpec, name: str) -> DatasetRun:
+    """``parity.run(spec, name)``: one dataset's run."""
+    from ...runner import run
+
+    return DatasetRun(spec, run(spec, name))
+
+
 def run_datasets(
     specs: Mapping[str, RunSpec], stream: TextIO | None = sys.stderr
 ) -> list[DatasetRun]:
-    """``parity.run`` for every dataset and its spec."""
-    from ...runner import run
+    """``parity.run`` for every dataset and its spec, in the order of ``specs``."""
+    return (
+        Workers().start(run_dataset, [(s, n) for n, s in specs.items()]).results("datasets", stream)
+    )
 
-    runs = []
-    with Progress("datasets", len(specs), stream) as bar:
-        for name, spec in specs.items():
-            runs.append(DatasetRun(spec, run(spec, name)))
-            bar.advance()
-    return runs
+
+def datasets_batch(ctx: ReportContext) -> Batch[DatasetRun]:
+    """The report's run per dataset (``dataset_specs`` in the first dtype), started on
+    ``ctx.workers``."""
+    options = ctx.options
+    specs = dataset_specs(options.dtypes[0], ctx.device, options.seed, quick=options.quick)
+    return ctx.workers.start(run_dataset, [(spec, name) for name, spec in specs.items()])
 
 
 def _network(spec: RunSpec) -> str:
@@ -131,10 +141,8 @@ def _boundaries(runs: Sequence[DatasetRun], figures: Path) -> list[str]:
 
 
 def datasets_section(ctx: ReportContext) -> Section:
-    """Run every dataset (into ``ctx.datasets``); its metric table and boundary figures."""
-    options = ctx.options
-    specs = dataset_specs(options.dtypes[0], ctx.device, options.seed, quick=options.quick)
-    ctx.datasets = ctx.timed("datasets", lambda: run_datasets(specs, ctx.stream))
+    """Every dataset's run (into ``ctx.datasets``); its metric table and boundary figures."""
+    ctx.datasets = ctx.collect("datasets", datasets_batch)
 
     def render() -> str:
         metrics = _metrics(ctx.datasets, quick=ctx.quick)

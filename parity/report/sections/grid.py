@@ -10,10 +10,10 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from ..._util.progress import Progress
 from ..._util.style import format_error
 from ...tolerances import tolerance
 from ..context import ReportContext, Section
+from ..jobs import Batch, Workers
 
 if TYPE_CHECKING:
     from ...compare import Comparison
@@ -59,20 +59,24 @@ def run_grid(
     """``check_cell`` for every cell (``min_steps`` None: the grid's own number of steps)."""
     from ...grid import MIN_STEPS, check_cell
 
-    results = []
-    with Progress("grid", len(cells), stream) as bar:
-        for cell in cells:
-            results.append(check_cell(cell, min_steps=min_steps or MIN_STEPS))
-            bar.advance()
-    return results
+    batch = Workers().start(check_cell, [(cell, min_steps or MIN_STEPS) for cell in cells])
+    return batch.results("grid", stream)
+
+
+def grid_batch(ctx: ReportContext) -> Batch[CellResult]:
+    """``check_cell`` over the report's cells (``QUICK_MIN_STEPS`` steps each with
+    ``--quick``), started on ``ctx.workers``."""
+    from ...grid import MIN_STEPS, check_cell
+
+    options = ctx.options
+    cells = report_cells(ctx.device, options.dtypes, quick=options.quick, seed=options.seed)
+    steps = QUICK_MIN_STEPS if options.quick else MIN_STEPS
+    return ctx.workers.start(check_cell, [(cell, steps) for cell in cells])
 
 
 def measure_grid(ctx: ReportContext) -> None:
-    """Run the report's cells (``QUICK_MIN_STEPS`` each with ``--quick``) into ``ctx.grid``."""
-    options = ctx.options
-    cells = report_cells(ctx.device, options.dtypes, quick=options.quick, seed=options.seed)
-    steps = QUICK_MIN_STEPS if options.quick else None
-    ctx.grid = ctx.timed("grid", lambda: run_grid(cells, min_steps=steps, stream=ctx.stream))
+    """The grid's results, in the order of its cells, into ``ctx.grid``."""
+    ctx.grid = ctx.collect("grid", grid_batch)
 
 
 def _worst_by_kind(
