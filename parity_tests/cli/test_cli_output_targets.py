@@ -128,13 +128,17 @@ def test_the_training_curve_leaves_no_file_open_when_interrupted(tmp_path, monke
 
 
 AT_EXIT = """
-import sys, time
-sys.argv = ["nn-parity", *sys.argv[1:]]
-from parity.cli.main import main
-status = main()
-if status == 0:  # finished before the signal: linger (as an exiting process may) until it lands
-    time.sleep(60)
-sys.exit(status)
+import os, signal, sys
+sys.argv = ["nn-parity", *sys.argv[2:]]
+import parity.cli
+cli_main = sys.modules["parity.cli.main"]
+finish = cli_main._finish
+def finish_then_signal(status):  # the signal lands once the command has finished
+    finish(status)
+    os.kill(os.getpid(), int(sys.argv_signal))
+sys.argv_signal = {signum}
+cli_main._finish = finish_then_signal
+sys.exit(cli_main.main())
 """
 
 
@@ -143,22 +147,20 @@ sys.exit(status)
     [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")],
     ids=["SIGTERM", "SIGINT"],
 )
-def test_a_signal_after_the_saved_line_ends_with_a_line(signum, status, word, tmp_path):
+def test_a_signal_after_the_command_finished_ends_with_a_line(signum, status, word, tmp_path):
+    # deterministic: the process signals itself right after main's _finish, the moment a late
+    # signal from outside (after the "saved" line reached a pipe) would land
     out = tmp_path / "run"
     argv = ["train", "--dataset", "xor", "--epochs", "1", "--hidden", "3", "--backend",
             "scratch", "--out", str(out)]  # fmt: skip
-    proc = subprocess.Popen([sys.executable, "-c", AT_EXIT, *argv], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
-    for line in proc.stdout:
-        if line.startswith("saved"):
-            proc.send_signal(signum)
-            break
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == status, err
-    last = err.strip().splitlines()[-1]
-    assert last.startswith(f"nn-parity: {word} after"), err
-    assert "complete" in last or str(out) in last
-    assert (out / "model.json").is_file()
+    code = AT_EXIT.format(signum=int(signum))
+    done = subprocess.run([sys.executable, "-c", code, "-", *argv], capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert done.returncode == status, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"nn-parity: {word} after the command had finished"), done.stderr
+    assert "its output is complete" in last
+    assert "saved" in done.stdout and (out / "model.json").is_file()
 
 
 @pytest.mark.parametrize("side", ["scratch", "torch_impl"])
