@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -219,8 +220,8 @@ def read_target(table: Table, name: str, task: str | None) -> Target:
     if task is not None:
         return _integer_classes(table, name, task, y)
     target = _integer_classes(table, name, infer_task(y), y)
-    assert target.classes is not None
-    return Target(target.task, target.values, target.classes, _note(table, name, target.classes))
+    classes = cast(tuple, target.classes)  # a classification target always has its classes
+    return Target(target.task, target.values, classes, _note(table, name, classes))
 
 
 def _unseen(
