@@ -55,3 +55,11 @@ def test_imports_point_down(path):
             assert head in TOP_LEVEL[top] | sys.stdlib_module_names, f"{module} imports {name}"
         elif head == "parity":
             assert layer(name) in MAY_IMPORT[layer(module)], f"{module} imports {name}"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_assert_in_library_code(path):
+    # an assert vanishes under python -O: runtime checks raise, type narrowing uses cast
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    lines = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Assert)]
+    assert not lines, f"{path.relative_to(ROOT)}: assert on line(s) {lines}"
