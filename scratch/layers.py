@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -74,10 +74,22 @@ class Linear(Builtin):
         return y
 
     def _backward(self, dy: np.ndarray, owned: bool, need_dx: bool) -> np.ndarray | None:
-        self.weight._accumulate(np.matmul, dy.T, self.x)  # dW += dy^T x  (out, in)
-        if self.bias is not None:
-            self.bias._accumulate(np.add.reduce, dy, 0)  # db += dy summed over N  (out,)
-        return dy @ self.weight.data if need_dx else None  # dx = dy W  (N, in)
+        # A cleared .grad (zero_grad) gets the gradient written straight into it (out=): no
+        # temporary, no pass adding it to zeros. Otherwise it is added, as torch accumulates.
+        w, b = self.weight, self.bias
+        x = cast(np.ndarray, self.x)  # set: a forward ran (_check_upstream saw to it)
+        if w._zero:
+            np.matmul(dy.T, x, out=w._grad)  # dW = dy^T x  (out, in)
+        else:
+            w._grad += dy.T @ x
+        w._zero = False
+        if b is not None:
+            if b._zero:
+                np.add.reduce(dy, 0, out=b._grad)  # db = dy summed over N  (out,)
+            else:
+                b._grad += np.add.reduce(dy, 0)
+            b._zero = False
+        return dy @ w.data if need_dx else None  # dx = dy W  (N, in)
 
     def extra_repr(self) -> str:
         return (

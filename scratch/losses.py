@@ -232,7 +232,7 @@ def _check_class_indices(target: Any, shape: tuple[int, int]) -> np.ndarray:
         )
     # one pass for both bounds: seen as unsigned, a negative index is huge, so >= c too
     as_unsigned = target.view(f"u{target.itemsize}") if target.dtype.kind == "i" else target
-    if as_unsigned.max() >= c:
+    if np.maximum.reduce(as_unsigned) >= c:
         bad = target[(target < 0) | (target >= c)]
         raise ValueError(
             f"CrossEntropyLoss: class index {int(bad[0])} out of range "

@@ -13,7 +13,7 @@ unchecked ``_forward`` / ``_backward`` on arrays it made itself.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
 import numpy as np
@@ -25,10 +25,11 @@ FLOAT_DTYPES = tuple(np.dtype(name) for name in DTYPES)
 class Parameter:
     """A trainable array with its gradient: ``.data`` and ``.grad`` (same shape and dtype).
 
-    ``zero_grad()`` marks the gradient as zero without a pass over memory: ``.grad`` reads
-    as zeros afterwards, and the next backward writes its gradient straight into the array
-    instead of adding it to zeros (the same values, as torch's ``set_to_none=True`` assigns
-    rather than adds). An array taken from ``.grad`` *before* ``zero_grad`` is not cleared.
+    ``zero_grad()`` marks the gradient as zero (``_zero``) without a pass over memory:
+    ``.grad`` reads as zeros afterwards, and the next backward writes its gradient straight
+    into the array instead of adding it to zeros (the same values, as torch's
+    ``set_to_none=True`` assigns rather than adds). An array taken from ``.grad`` *before*
+    ``zero_grad`` is not cleared.
     """
 
     __slots__ = ("_grad", "_zero", "data")
@@ -54,16 +55,6 @@ class Parameter:
     def zero_grad(self) -> None:
         """Clear the gradient (lazily: see the class docstring)."""
         self._zero = True
-
-    def _accumulate(self, compute: Callable[..., Any], a: np.ndarray, b: Any) -> None:
-        """``grad += compute(a, b)``; straight into ``grad`` (``out=``) when it is zero, so a
-        step's gradient costs no temporary and no extra pass (``np.matmul``, ``np.add.reduce``
-        with an axis)."""
-        if self._zero:
-            compute(a, b, out=self._grad)
-            self._zero = False
-        else:
-            self._grad += compute(a, b)
 
     @property
     def shape(self) -> tuple[int, ...]:

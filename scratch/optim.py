@@ -42,15 +42,18 @@ class _Optimizer:
     def zero_grad(self) -> None:
         """Clear every parameter's gradient (they accumulate otherwise, as in torch)."""
         for p in self.params:
-            p.zero_grad()
+            p._zero = True  # Parameter.zero_grad, inlined: it runs every step
 
     def _flat_now(self) -> tuple[np.ndarray, np.ndarray] | None:
         """The flat ``(data, grad)`` while every parameter still lives in it, else ``None``."""
         if self._flat is not None:
             for p, (data, grad) in zip(self.params, self._views, strict=True):
-                if p.data is not data or p.grad is not grad:  # .grad: clears a pending zero
+                if p.data is not data or p._grad is not grad:
                     self._flat = None
                     break
+                if p._zero:  # no backward reached it: its gradient reads as zeros
+                    grad.fill(0)
+                    p._zero = False
         return self._flat
 
     def _zeros(self) -> tuple[np.ndarray | None, list[np.ndarray]]:

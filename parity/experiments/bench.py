@@ -44,13 +44,15 @@ CONFIGS: dict[str, tuple[tuple[int, ...], int]] = {
 }
 DTYPES = ("float32", "float64")
 FUSED_GOAL = 1.15  # scratch step / hand-fused step, every size and dtype
-TORCH_GOALS = {"tiny": 0.25, "small": 0.5, "medium": 0.8, "large": 0.8}  # scratch / torch
+# scratch / torch, float32 (the issue's measurements; in float64 both sides are GEMM-bound)
+TORCH_GOALS = {"tiny": 0.25, "small": 0.5, "medium": 0.8, "large": 0.8}
 PEAK_GOAL = 0.80  # share of the GEMM peak of the large float32 step
 TINY_GOAL = 60e-6  # seconds per tiny float32 step
 BLOCK = {False: 0.025, True: 0.002}  # seconds a timed block aims at (full, quick)
-# seconds of rest before each block (full, quick): the thread pools of the block before
-# (OpenBLAS's spin ~0.1 s after a threaded call, OpenMP's) go idle and do not compete
-PAUSE = {False: 0.1, True: 0.0}
+# seconds of rest when the next block runs on another thread pool than the last (quick
+# runs too): OpenBLAS's threads spin ~0.1 s after a call, OpenMP's (torch's) a while too,
+# and a pool still spinning on these 2 cores slows the other library's step by up to 10x
+PAUSE = 0.2
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class BenchResult:
     repeats: int = 5
     devices: tuple[str, ...] = ("cpu",)
     environment: str = ""
+    load: tuple[float, float] = (math.nan, math.nan)  # 1-min load average at start and end
 
 
 def torch_devices(device: str, cuda_available: bool) -> tuple[str, ...]:
@@ -150,14 +153,25 @@ def interleave(
     steps: Mapping[str, Step], repeats: int, block: float, pause: float = 0.0
 ) -> dict[str, float]:
     """Seconds per step of each contestant over ``repeats`` rounds: the median, but for the
-    GEMMs alone the best round (the peak). In each round every contestant runs one block
-    (after ``pause`` seconds of rest), the order rotating so that none is always first."""
-    sizes = {name: calibrate(step, block) for name, step in steps.items()}
+    GEMMs alone the best round (the peak). In each round every contestant runs one block,
+    the order rotating so that none is always first; before a block on another thread pool
+    than the block before it (``Step.pool``), ``pause`` seconds of rest."""
+    last = [""]
+
+    def rest(step: Step) -> None:
+        if last[0] and step.pool != last[0]:
+            time.sleep(pause)
+        last[0] = step.pool
+
+    sizes = {}
+    for name, step in steps.items():
+        rest(step)
+        sizes[name] = calibrate(step, block)
     times: dict[str, list[float]] = {name: [] for name in steps}
     names = list(steps)
     for r in range(repeats):
         for name in names[r % len(names) :] + names[: r % len(names)]:
-            time.sleep(pause)
+            rest(steps[name])
             times[name].append(time_block(steps[name], sizes[name]))
     return {name: min(t) if name == "gemm" else statistics.median(t) for name, t in times.items()}
 
@@ -197,14 +211,20 @@ def run_bench(
     devices = check_device(device)
     result = BenchResult(repeats=repeats, devices=devices)
     with limit_threads(threads) if threads is not None else nullcontext():
-        result.environment = environment_line(devices)
+        result.environment, start = environment_line(devices), _load()
         for dtype in dtypes:
             for name in names:
                 widths, batch = CONFIGS[name]
                 steps = contestants(widths, batch, dtype, devices)
-                seconds = interleave(steps, repeats, BLOCK[quick], PAUSE[quick])
+                seconds = interleave(steps, repeats, BLOCK[quick], PAUSE)
                 result.rows.append(BenchRow(name, widths, batch, dtype, seconds))
+    result.load = (start, _load())
     return result
+
+
+def _load() -> float:
+    """The 1-minute load average (NaN where the OS has none): other processes' demand."""
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else math.nan
 
 
 def environment_line(devices: Sequence[str]) -> str:
@@ -220,9 +240,7 @@ def environment_line(devices: Sequence[str]) -> str:
         for i in blas[:1]
     )
     gpu = f"; GPU: {torch.cuda.get_device_name()}" if "cuda" in devices else ""
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return (
         f"NumPy {np.__version__} on {numpy_blas or 'an unknown BLAS'}; torch {torch.__version__} "
-        f"with {torch.get_num_threads()} thread(s){gpu}; {os.cpu_count()} cores, load average "
-        f"{load:.2f} at the start (other processes slow multi-threaded steps down)"
+        f"with {torch.get_num_threads()} thread(s){gpu}; {os.cpu_count()} cores"
     )

@@ -24,10 +24,12 @@ Batch = tuple[np.ndarray, np.ndarray]
 
 @dataclass(frozen=True)
 class Step:
-    """``run(k)`` does one step on batch ``k`` of the pool; ``sync()`` ends a timed block."""
+    """``run(k)`` does one step on batch ``k`` of the pool; ``sync()`` ends a timed block;
+    ``pool`` names the thread pool the step runs on (NumPy's BLAS, or torch's)."""
 
     run: Callable[[int], object]
     sync: Callable[[], object] = lambda: None
+    pool: str = "numpy"
 
 
 def batch_pool(widths: Sequence[int], batch: int, dtype: str, seed: int = 0) -> list[Batch]:
@@ -99,7 +101,7 @@ def torch_step(
         return loss.detach()
 
     sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
-    return Step(run, sync)
+    return Step(run, sync, "torch")
 
 
 def sklearn_step(widths: Sequence[int], pool: list[Batch]) -> Step:

@@ -82,6 +82,19 @@ def test_interleave_reports_medians_the_gemm_peak_and_rotates_the_order(monkeypa
     assert order == ["a", "gemm", "gemm", "a", "a", "gemm"]
 
 
+def test_interleave_rests_only_when_the_thread_pool_changes(monkeypatch):
+    ran, slept = [], []
+    monkeypatch.setattr(bench, "calibrate", lambda step, block: 1)
+    monkeypatch.setattr(bench, "time_block", lambda step, n: ran.append(step.run(0)) or 1.0)
+    monkeypatch.setattr(bench.time, "sleep", lambda s: slept.append((len(ran), s)))
+    pools = {"a": "numpy", "b": "numpy", "t": "torch"}
+    steps = {n: Step(lambda k, n=n: n, pool=p) for n, p in pools.items()}
+    bench.interleave(steps, 2, 0.01, pause=0.2)
+    # calibration a b t, then rounds a b t | b t a: a rest at every numpy <-> torch switch
+    assert ran == ["a", "b", "t", "b", "t", "a"]
+    assert slept == [(0, 0.2), (0, 0.2), (2, 0.2), (3, 0.2), (4, 0.2), (5, 0.2)]
+
+
 def test_calibrate_fills_the_block():
     clock_steps = itertools.count()
     step = Step(lambda k: next(clock_steps))
@@ -145,6 +158,7 @@ def test_goal_at_its_bound_is_met():
     at_bound = row("small", scratch=1.15, fused=1.0)
     assert bench_page.GOALS[0].met(at_bound) is True
     assert bench_page.GOALS[2].met(at_bound) is None  # the peak goal is for large float32
+    assert bench_page.GOALS[1].met(row("small", "float64")) is None  # torch's: float32 only
 
 
 @pytest.mark.parametrize(
