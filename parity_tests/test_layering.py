@@ -63,3 +63,27 @@ def test_no_assert_in_library_code(path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
     lines = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Assert)]
     assert not lines, f"{path.relative_to(ROOT)}: assert on line(s) {lines}"
+
+
+def _body_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """A function's length in lines, its docstring not counted."""
+    body = node.body
+    first = body[0]
+    has_doc = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+    has_doc = has_doc and isinstance(first.value.value, str)  # type: ignore[attr-defined]
+    start = body[1].lineno if has_doc and len(body) > 1 else body[0].lineno
+    return (node.end_lineno or start) - start + 1
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_small_modules_and_functions(path):
+    # issue 9's bar: a reader keeps the thread of a module of <= 400 lines, a function of <= 60
+    text = path.read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 400, f"{path.relative_to(ROOT)} has over 400 lines"
+    funcs = [
+        n
+        for n in ast.walk(ast.parse(text))
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+    ]
+    long = {n.name: _body_lines(n) for n in funcs if _body_lines(n) > 60}
+    assert not long, f"{path.relative_to(ROOT)}: functions over 60 lines: {long}"
