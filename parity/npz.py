@@ -38,7 +38,7 @@ _CORRUPT = (
     zlib.error,
     lzma.LZMAError,
     struct.error,
-    NotImplementedError,
+    NotImplementedError,  # zipfile's answer to a compression method it cannot read
     RuntimeError,
     tokenize.TokenError,
     SyntaxError,
