@@ -26,7 +26,8 @@ def add_parser(subparsers: Any) -> None:
         description="Median time per training step (ReLU MLP, cross-entropy, SGD) of scratch, "
         "a hand-fused NumPy step, torch eager, scikit-learn's MLPClassifier.partial_fit and "
         "the step's matrix products alone, interleaved round by round; prints milliseconds, "
-        f"ratios, the share of the GEMM peak and the goals of issue 12. Configs: {configs}.",
+        "ratios, the share of the GEMM peak and the goals of issue 12 (with their spread over "
+        f"the rounds). Configs: {configs}.",
     )
     be.add_argument(
         "--configs", default=",".join(CONFIGS), help=f"comma list of configs: {', '.join(CONFIGS)}"

@@ -14,6 +14,7 @@ reported beside the ratios, which are what repeat from run to run (absolute time
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import statistics
@@ -66,6 +67,17 @@ class BenchRow:
     batch: int
     dtype: str
     seconds: Mapping[str, float]
+    rounds: Mapping[str, Sequence[float]] = field(default_factory=dict)  # every round's
+
+    def each_round(self) -> list[BenchRow]:
+        """One row per interleaved round, from that round's blocks (the GEMM peak kept): a
+        measure over these rows is its round-to-round spread. Empty without ``rounds``."""
+        n = min((len(t) for t in self.rounds.values()), default=0)
+        return [
+            dataclasses.replace(self, rounds={}, seconds={**self.seconds, **{
+                who: t[i] for who, t in self.rounds.items() if who != "gemm"}})
+            for i in range(n)
+        ]  # fmt: skip
 
     def ratio(self, other: str) -> float:
         """scratch's median step time over ``other``'s (< 1: scratch is faster)."""
@@ -152,10 +164,23 @@ def calibrate(step: Step, block: float) -> int:
 def interleave(
     steps: Mapping[str, Step], repeats: int, block: float, pause: float = 0.0
 ) -> dict[str, float]:
-    """Seconds per step of each contestant over ``repeats`` rounds: the median, but for the
-    GEMMs alone the best round (the peak). In each round every contestant runs one block,
-    the order rotating so that none is always first; before a block on another thread pool
-    than the block before it (``Step.pool``), ``pause`` seconds of rest."""
+    """Seconds per step of each contestant over ``repeats`` rounds (``interleave_rounds``):
+    the median, but for the GEMMs alone the best round (the peak)."""
+    return summarize(interleave_rounds(steps, repeats, block, pause))
+
+
+def summarize(times: Mapping[str, Sequence[float]]) -> dict[str, float]:
+    """Every contestant's median round, but the GEMMs' best (the peak)."""
+    return {name: min(t) if name == "gemm" else statistics.median(t) for name, t in times.items()}
+
+
+def interleave_rounds(
+    steps: Mapping[str, Step], repeats: int, block: float, pause: float = 0.0
+) -> dict[str, list[float]]:
+    """Seconds per step of each contestant in each of ``repeats`` rounds. In each round
+    every contestant runs one block, the order rotating so that none is always first;
+    before a block on another thread pool than the block before it (``Step.pool``),
+    ``pause`` seconds of rest."""
     last = [""]
 
     def rest(step: Step) -> None:
@@ -173,7 +198,7 @@ def interleave(
         for name in names[r % len(names) :] + names[: r % len(names)]:
             rest(steps[name])
             times[name].append(time_block(steps[name], sizes[name]))
-    return {name: min(t) if name == "gemm" else statistics.median(t) for name, t in times.items()}
+    return times
 
 
 def contestants(
@@ -216,8 +241,8 @@ def run_bench(
             for name in names:
                 widths, batch = CONFIGS[name]
                 steps = contestants(widths, batch, dtype, devices)
-                seconds = interleave(steps, repeats, BLOCK[quick], PAUSE)
-                result.rows.append(BenchRow(name, widths, batch, dtype, seconds))
+                rounds = interleave_rounds(steps, repeats, BLOCK[quick], PAUSE)
+                result.rows.append(BenchRow(name, widths, batch, dtype, summarize(rounds), rounds))
     result.load = (start, _load())
     return result
 

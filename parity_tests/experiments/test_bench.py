@@ -6,6 +6,7 @@ bit), the bookkeeping (medians, rotation, ratios, verdicts, columns) and the out
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -152,6 +153,49 @@ def test_goals_mark_each_cell_and_count_what_is_met():
     assert "| 10% | 79% ✗ | 0 of 1 |" in peak  # tiny: no goal there, so no mark
     tiny = next(v for k, v in lines.items() if k.startswith("step time"))
     assert "| 50 µs ✓ | 10 ms | yes |" in tiny
+
+
+def test_each_round_is_a_row_of_that_rounds_blocks_with_the_peak_kept():
+    rounds = {"scratch": [1.0, 3.0], "fused": [1.0, 2.0], "gemm": [0.5, 0.4]}
+    r = dataclasses.replace(row("small"), rounds=rounds)
+    first, second = r.each_round()
+    assert (first.seconds["scratch"], second.seconds["scratch"]) == (1.0, 3.0)
+    assert first.seconds["gemm"] == second.seconds["gemm"] == 0.5  # the median row's peak
+    assert (first.ratio("fused"), second.ratio("fused")) == (1.0, 1.5)  # paired, per round
+    assert row("small").each_round() == []
+
+
+def test_goals_show_the_spread_over_rounds_and_count_misses_within_it():
+    tiny = dataclasses.replace(
+        row("tiny", scratch=1.2, fused=1.0),  # median ratio 1.2: missed ...
+        rounds={"scratch": [1.1, 1.2, 1.3], "fused": [1.0, 1.0, 1.0], "torch": [2.0] * 3},
+    )  # ... but one round gives 1.1, under the bound: within the spread
+    large = dataclasses.replace(
+        row("large", scratch=1.3, fused=1.0),  # missed in every round: not within
+        rounds={"scratch": [1.3, 1.3, 1.4], "fused": [1.0, 1.0, 1.0], "torch": [2.0] * 3},
+    )
+    fused_goal = bench_page.GOALS[0]
+    assert fused_goal.spread(tiny) == pytest.approx((1.1, 1.3))
+    assert fused_goal.cell(tiny) == ("1.20 ✗ (1.10–1.30)", False, True)
+    assert fused_goal.cell(large)[1:] == (False, False)
+    assert fused_goal.cell(row("tiny")) == ("1.00 ✓", True, False)  # no rounds, no spread
+    result = BenchResult([tiny, large], 3, ("cpu",), "env")
+    line = bench_page.goals_table(result).splitlines()[2]
+    assert line.endswith(
+        "| 1.20 ✗ (1.10–1.30) | 1.30 ✗ (1.30–1.40) | 0 of 2; 1 miss within the spread |"
+    )
+    assert bench_page.SPREAD_NOTE in bench_page.render(result)
+    assert bench_page.SPREAD_NOTE not in bench_page.render(BenchResult([row("tiny")], 3))
+
+
+def test_interleave_rounds_keeps_every_round(monkeypatch):
+    blocks = {"a": iter([3.0, 1.0, 2.0]), "gemm": iter([10.0, 30.0, 20.0])}
+    monkeypatch.setattr(bench, "calibrate", lambda step, block: 1)
+    monkeypatch.setattr(bench, "time_block", lambda step, n: next(blocks[step.run(0)]))
+    steps = {name: Step(lambda k, name=name: name) for name in ("a", "gemm")}
+    times = bench.interleave_rounds(steps, 3, 0.01)
+    assert times == {"a": [3.0, 1.0, 2.0], "gemm": [10.0, 30.0, 20.0]}
+    assert bench.summarize(times) == {"a": 2.0, "gemm": 10.0}
 
 
 def test_goal_at_its_bound_is_met():
