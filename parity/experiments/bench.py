@@ -7,6 +7,7 @@ scikit-learn's ``MLPClassifier.partial_fit`` on one batch, and the step's matrix
 alone (the GEMM peak: the floor of a step on this machine). They run interleaved, round by
 round, so that all see the same machine state; the median seconds per step of each are
 reported beside the ratios, which are what repeat from run to run (absolute times do not).
+A ratio is the median over the rounds of the two steps' ratio within one round.
 
     nn-parity bench [--configs tiny,small,medium,large] [--dtype both] [--repeats 5]
                     [--device cpu|cuda] [--threads N] [--out DIR] [--quick]
@@ -80,7 +81,13 @@ class BenchRow:
         ]  # fmt: skip
 
     def ratio(self, other: str) -> float:
-        """scratch's median step time over ``other``'s (< 1: scratch is faster)."""
+        """scratch's step time over ``other``'s (< 1: scratch is faster): the median over
+        the rounds of the two blocks' ratio in the same round, when the row has rounds (a
+        round that finds the machine slower slows both, and cancels), else the ratio of
+        the medians."""
+        mine, theirs = self.rounds.get("scratch"), self.rounds.get(other)
+        if mine and theirs:
+            return statistics.median(a / b for a, b in zip(mine, theirs, strict=True))
         return self.seconds["scratch"] / self.seconds[other]
 
     def peak_share(self, who: str = "scratch") -> float:

@@ -118,7 +118,7 @@ GOALS = (
 
 
 SPREAD_NOTE = (
-    "A goal's measure is taken from the medians; in parentheses, its lowest and highest value "
+    "A goal's measure is the table's; in parentheses, its lowest and highest value "
     "over the rounds, each from one round's blocks, run side by side. A bound inside that "
     "range is met or missed within this machine's round-to-round noise, and the last column "
     "counts such cells."
@@ -157,6 +157,8 @@ def render(result: BenchResult, *, figure: str | None = None) -> str:
         f"One training step (ReLU MLP, softmax cross-entropy, plain SGD), median of "
         f"{result.repeats} interleaved rounds; {result.environment}. Milliseconds per step "
         "beside the ratios: the ratios repeat from run to run, the absolute times do not. "
+        "A ratio is the median over the rounds of the two steps' ratio within one round (a "
+        "round that finds the machine slower slows both, and cancels). "
         "A ratio < 1 means scratch is faster. The GEMM peak is the best round of the step's "
         "matrix products alone; a step's GEMM share is that time over the step's. Load "
         f"average {result.load[0]:.2f} at the start, {result.load[1]:.2f} at the end: other "

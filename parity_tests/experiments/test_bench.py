@@ -165,6 +165,16 @@ def test_each_round_is_a_row_of_that_rounds_blocks_with_the_peak_kept():
     assert row("small").each_round() == []
 
 
+def test_a_ratio_pairs_the_blocks_of_one_round():
+    """Rounds 2 and 3 find the machine slower (both steps slow down, scratch stays 1.1x),
+    round 1 has a hiccup in scratch's block: the paired median says 1.1, the ratio of the
+    medians (2.2 / 1.5, from different rounds) would say 1.47."""
+    rounds = {"scratch": [3.0, 2.2, 1.65], "fused": [1.0, 2.0, 1.5]}
+    r = dataclasses.replace(row("small", scratch=2.2, fused=1.5), rounds=rounds)
+    assert r.ratio("fused") == pytest.approx(1.1)
+    assert row("small", scratch=2.2, fused=1.5).ratio("fused") == pytest.approx(2.2 / 1.5)
+
+
 def test_goals_show_the_spread_over_rounds_and_count_misses_within_it():
     tiny = dataclasses.replace(
         row("tiny", scratch=1.2, fused=1.0),  # median ratio 1.2: missed ...
