@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import shlex
 import signal
@@ -83,6 +84,10 @@ def _finish(status: int) -> None:
     exit_on_signal(lambda signum: finished_line(signum, status))
     with contextlib.suppress(OSError, ValueError):  # a closed stdout: the exit reports it
         sys.stdout.flush()
+    # The interpreter's shutdown ends with garbage collections over every live object: with
+    # torch loaded (and torch._dynamo, which torch.optim imports) ~1 s of a 4 s `train
+    # --backend both` on 2 cores. Frozen objects are left to the OS; atexit still runs.
+    gc.freeze()
 
 
 def finished_line(signum: int, status: int) -> str:

@@ -142,3 +142,32 @@ def test_each_command_module_registers_its_run(argv, module):
     assert build_parser().commands == ("report", "train", "predict", "bench", "check")
     assert module in {m.__name__ for m in COMMANDS}
     assert build_parser().parse_args(argv).handler is importlib.import_module(module).run
+
+
+def test_the_process_entry_leaves_its_objects_to_the_os(monkeypatch, tmp_path, capsys):
+    """Run as the program (argv from sys.argv), ``main`` freezes the live objects once the
+    command has finished, so that the interpreter's shutdown does not collect them one by
+    one (~1 s with torch loaded); called with an argv (a library call, these tests) it
+    leaves the collector alone."""
+    import gc
+    import signal
+
+    model = tmp_path / "run"
+    monkeypatch.setattr(sys, "argv", ["nn-parity", "--version"])
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    gc.unfreeze()
+    try:
+        with pytest.raises(SystemExit):  # --version exits from the parser: no command ran
+            main()
+        assert gc.get_freeze_count() == 0
+        args = ["train", "--dataset", "xor", "--epochs", "1", "--backend", "scratch"]
+        assert main([*args, "--out", str(model)]) == 0
+        assert gc.get_freeze_count() == 0  # a library call
+        monkeypatch.setattr(sys, "argv", ["nn-parity", *args, "--out", str(model / "again")])
+        assert main() == 0
+        assert gc.get_freeze_count() > 0  # the program: frozen for the exit
+    finally:
+        gc.unfreeze()
+        for signum, handler in handlers.items():  # the program's exit handlers: not ours
+            signal.signal(signum, handler)
+    capsys.readouterr()
