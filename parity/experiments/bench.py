@@ -80,15 +80,15 @@ class BenchRow:
             for i in range(n)
         ]  # fmt: skip
 
-    def ratio(self, other: str) -> float:
-        """scratch's step time over ``other``'s (< 1: scratch is faster): the median over
+    def ratio(self, other: str, who: str = "scratch") -> float:
+        """``who``'s step time over ``other``'s (< 1: ``who`` is faster): the median over
         the rounds of the two blocks' ratio in the same round, when the row has rounds (a
         round that finds the machine slower slows both, and cancels), else the ratio of
         the medians."""
-        mine, theirs = self.rounds.get("scratch"), self.rounds.get(other)
+        mine, theirs = self.rounds.get(who), self.rounds.get(other)
         if mine and theirs:
             return statistics.median(a / b for a, b in zip(mine, theirs, strict=True))
-        return self.seconds["scratch"] / self.seconds[other]
+        return self.seconds[who] / self.seconds[other]
 
     def peak_share(self, who: str = "scratch") -> float:
         """The GEMM peak's share of ``who``'s step: GEMM-only time / step time."""

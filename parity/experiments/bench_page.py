@@ -125,6 +125,16 @@ SPREAD_NOTE = (
 )
 
 
+# what the NumPy yardsticks themselves reach against torch (float32, no bound): a scratch /
+# torch goal below these is out of reach of any NumPy step on the machine
+REFERENCES = (
+    Goal("for reference: fused NumPy / torch CPU step (float32)",
+         lambda r: r.ratio("torch", "fused"), lambda r: None, True, _ratio),
+    Goal("for reference: GEMMs alone / torch CPU step (float32)",
+         lambda r: r.seconds["gemm"] / r.seconds["torch"], lambda r: None, True, _ratio),
+)  # fmt: skip
+
+
 def goals_table(result: BenchResult) -> str:
     """One row per goal and dtype: the measure at every size (a mark where the goal applies:
     ✓ met, ✗ not met; with rounds, its spread over them), how many of its cells are met and
@@ -148,6 +158,11 @@ def goals_table(result: BenchResult) -> str:
                 met += f"; {noisy} miss{'es' if noisy > 1 else ''} within the spread"
             texts = " | ".join(text for text, _, _ in cells)
             lines.append(f"| {goal.name} | {dtype} | {texts} | {met} |")
+    rows32 = {r.config: r for r in result.rows if r.dtype == "float32" and "torch" in r.seconds}
+    if len(rows32) == len(names):
+        for ref in REFERENCES:
+            texts = " | ".join(ref.cell(rows32[n])[0] for n in names)
+            lines.append(f"| {ref.name} | float32 | {texts} | – |")
     return "\n".join(lines)
 
 

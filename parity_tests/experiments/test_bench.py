@@ -208,6 +208,20 @@ def test_interleave_rounds_keeps_every_round(monkeypatch):
     assert bench.summarize(times) == {"a": 2.0, "gemm": 10.0}
 
 
+def test_goals_end_with_what_the_numpy_yardsticks_reach_against_torch():
+    """No bound, no mark: a scratch / torch goal under these is out of any NumPy step's reach."""
+    rows = [row("tiny", fused=1.0, torch=4.0, gemm=0.5), row("large", fused=1.0, torch=1.25)]
+    lines = bench_page.goals_table(BenchResult(rows, 3, ("cpu",), "env")).splitlines()
+    assert lines[-2] == (
+        "| for reference: fused NumPy / torch CPU step (float32) | float32 | 0.25 | 0.80 | – |"
+    )
+    assert lines[-1] == (
+        "| for reference: GEMMs alone / torch CPU step (float32) | float32 | 0.12 | 0.40 | – |"
+    )
+    float64_only = [row("tiny", "float64")]
+    assert "for reference" not in bench_page.goals_table(BenchResult(float64_only, 3))
+
+
 def test_goal_at_its_bound_is_met():
     at_bound = row("small", scratch=1.15, fused=1.0)
     assert bench_page.GOALS[0].met(at_bound) is True
