@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
@@ -92,7 +93,9 @@ class ReportContext:
 
     ``figures`` is the directory the sections draw into (the report links it as
     ``figures/``). ``workers`` run the measurements; ``started`` holds those begun before
-    the sections run, by the name their section collects them under (:meth:`collect`).
+    the sections run, by the name their section collects them under (:meth:`collect`);
+    ``pending`` those a section started for later, figures drawn on the workers while this
+    process goes on (:meth:`finish_pending`, before the machine is timed).
     ``generate`` fills ``grid`` before the sections run; the datasets section leaves its runs
     in ``datasets`` and the claims section its verdicts in ``claims``, for the verdict at the
     top of the report. ``timed`` records seconds per step, in order, for the Timings section.
@@ -103,6 +106,7 @@ class ReportContext:
     stream: TextIO | None = sys.stderr
     workers: Workers = field(default_factory=Workers)
     started: dict[str, Batch[Any]] = field(default_factory=dict)
+    pending: dict[str, Batch[Any]] = field(default_factory=dict)
     grid: list[CellResult] = field(default_factory=list)
     datasets: list[DatasetRun] = field(default_factory=list)
     claims: list[bool] = field(default_factory=list)
@@ -131,6 +135,14 @@ class ReportContext:
         started = self.started.pop(name, None)
         batch: Batch[T] = start(self) if started is None else started
         return self.timed(name, lambda: batch.results(name, self.stream))
+
+    def finish_pending(self) -> None:
+        """Wait for every ``pending`` batch (a failure raised here), each wait recorded
+        under its name; with one job, the calls run now."""
+        while self.pending:
+            name = next(iter(self.pending))
+            batch = self.pending.pop(name)
+            self.timed(name, partial(batch.results, name, self.stream))
 
 
 @dataclass

@@ -155,3 +155,39 @@ def test_performance_section_is_the_bench_measured_now_and_comes_last(monkeypatc
 def test_report_options_refuse_a_bad_count(field, value, error):
     with pytest.raises(error, match=rf"^{field} must be .*>= 1 .*got .*{value}"):
         ReportOptions(**{field: value})
+
+
+def test_pending_batches_run_when_finished_each_wait_timed_in_order(tmp_path):
+    """A section's figures left ``pending`` (the training curves) are drawn by the time
+    ``finish_pending`` returns (with one job: then, here), each wait under its name, and the
+    batch is gone; a failing call is raised there."""
+    from parity.report.jobs import Workers
+
+    ctx = ReportContext(ReportOptions(quick=True), tmp_path, stream=None)
+    drawn: list[int] = []
+    ctx.pending["a (figures)"] = Workers().start(drawn.append, [(1,), (2,)])
+    ctx.pending["b (figures)"] = Workers().start(drawn.append, [(3,)])
+    assert drawn == []  # one job: nothing runs until collected
+    ctx.finish_pending()
+    assert drawn == [1, 2, 3] and ctx.pending == {}
+    assert list(ctx.seconds) == ["a (figures)", "b (figures)"]
+
+    def broken(i: int) -> None:
+        raise ValueError(f"figure {i} failed")
+
+    ctx.pending["c (figures)"] = Workers().start(broken, [(4,)])
+    with pytest.raises(ValueError, match="figure 4 failed"):
+        ctx.finish_pending()
+    assert ctx.pending == {}
+
+
+def test_the_curves_section_leaves_its_figures_pending_under_their_file_names(tmp_path):
+    ctx = ReportContext(ReportOptions(quick=True), tmp_path, stream=None)
+    ctx.grid = report.run_grid(report.report_cells("cpu", ("float64",), quick=True), stream=None)
+    section = report.curves_section(ctx)
+    batch = ctx.pending["training curves (figures)"]
+    activations = [args[0] for args in batch.items]
+    assert activations and not list(tmp_path.iterdir())  # not drawn yet
+    assert section.figures == tuple(f"curves_{a}.png" for a in activations)
+    ctx.finish_pending()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(section.figures)

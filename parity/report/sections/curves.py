@@ -3,7 +3,7 @@ over their per-step difference, drawn from the grid's training runs."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,42 +48,55 @@ def _activation_title(activation: str) -> str:
     return f"{activation} hidden layers"
 
 
+def curve_file(activation: str) -> str:
+    """The file name of ``activation``'s training-curve figure."""
+    return f"curves_{activation}.png"
+
+
 def plot_curves(results: Sequence[CellResult], figures: Path) -> list[tuple[str, str]]:
-    """One figure per activation: per task a loss panel (both sides) over a log-scale panel of
-    their per-step absolute difference, for each dtype. Returns (activation, file name)."""
+    """One figure per activation (:func:`draw_curves`), drawn here; returns (activation,
+    file name)."""
+    picked = _pick_curve_cells(results)
+    return [(a, draw_curves(a, chosen, figures)) for a, chosen in picked.items()]
+
+
+def draw_curves(
+    activation: str, chosen: Mapping[tuple[str, str], CellResult], figures: Path
+) -> str:
+    """``activation``'s figure: per task a loss panel (both sides) over a log-scale panel of
+    their per-step absolute difference, for each dtype, from the ``chosen`` cell per
+    (task, dtype). Returns its file name in ``figures``. Module level: with ``--jobs N`` it is
+    drawn on a worker."""
     plt = use_agg()
-    written = []
-    for activation, chosen in _pick_curve_cells(results).items():
-        tasks = [t for t in TASKS if any(k[0] == t for k in chosen)]
-        dtypes = [d for d in ("float64", "float32") if any(k[1] == d for k in chosen)]
-        ncols, nrows = len(tasks), 2 * len(dtypes)
-        fig, axes = plt.subplots(
-            nrows,
-            ncols,
-            figsize=(max(4.8 * ncols, 7.5) + 0.6, 2.6 * nrows + 1.0),
-            squeeze=False,
-            gridspec_kw={"height_ratios": [1.6, 1.0] * len(dtypes)},
-        )
-        for j, task in enumerate(tasks):
-            for i, dtype in enumerate(dtypes):
-                top, bottom = axes[2 * i, j], axes[2 * i + 1, j]
-                r = chosen.get((task, dtype))
-                if r is None:
-                    top.set_visible(False)
-                    bottom.set_visible(False)
-                    continue
-                _curve_panels(top, bottom, r)
-                handles = [*top.get_lines(), *bottom.get_lines()]
-        fig.suptitle(f"Training curves, {_activation_title(activation)}: scratch vs torch")
-        fig.legend(
-            handles, [h.get_label() for h in handles], loc="upper center", ncols=3,
-            bbox_to_anchor=(0.5, 1 - 0.35 / fig.get_size_inches()[1]), fontsize=9,
-        )  # fmt: skip
-        margins(fig, top=1.15, hspace=0.55, wspace=0.32)
-        name = f"curves_{activation}.png"
-        save_figure(fig, figures / name)
-        written.append((activation, name))
-    return written
+    tasks = [t for t in TASKS if any(k[0] == t for k in chosen)]
+    dtypes = [d for d in ("float64", "float32") if any(k[1] == d for k in chosen)]
+    ncols, nrows = len(tasks), 2 * len(dtypes)
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(max(4.8 * ncols, 7.5) + 0.6, 2.6 * nrows + 1.0),
+        squeeze=False,
+        gridspec_kw={"height_ratios": [1.6, 1.0] * len(dtypes)},
+    )
+    for j, task in enumerate(tasks):
+        for i, dtype in enumerate(dtypes):
+            top, bottom = axes[2 * i, j], axes[2 * i + 1, j]
+            r = chosen.get((task, dtype))
+            if r is None:
+                top.set_visible(False)
+                bottom.set_visible(False)
+                continue
+            _curve_panels(top, bottom, r)
+            handles = [*top.get_lines(), *bottom.get_lines()]
+    fig.suptitle(f"Training curves, {_activation_title(activation)}: scratch vs torch")
+    fig.legend(
+        handles, [h.get_label() for h in handles], loc="upper center", ncols=3,
+        bbox_to_anchor=(0.5, 1 - 0.35 / fig.get_size_inches()[1]), fontsize=9,
+    )  # fmt: skip
+    margins(fig, top=1.15, hspace=0.55, wspace=0.32)
+    name = curve_file(activation)
+    save_figure(fig, figures / name)
+    return name
 
 
 def _curve_panels(top: Any, bottom: Any, r: CellResult) -> None:
@@ -107,8 +120,7 @@ def _curve_panels(top: Any, bottom: Any, r: CellResult) -> None:
     bottom.sharex(top)
 
 
-def _section(results: Sequence[CellResult], figures: Path) -> Section:
-    written = plot_curves(results, figures)
+def _section(activations: Sequence[str]) -> Section:
     lines = [
         "Per activation, one grid cell per task (the task's default head; the shallow network "
         "where there is one): the training loss at every step, scratch solid and torch "
@@ -120,11 +132,20 @@ def _section(results: Sequence[CellResult], figures: Path) -> Section:
         "ticks, and each panel's title counts them.",
         "",
     ]
-    for activation, name in written:
-        lines += [f"![Training curves, {activation}](figures/{name})", ""]
+    for activation in activations:
+        lines += [f"![Training curves, {activation}](figures/{curve_file(activation)})", ""]
     return Section("Training curves", "training curves", "\n".join(lines).rstrip())
 
 
 def curves_section(ctx: ReportContext) -> Section:
-    """The training-curve figures of the grid's runs with their caption."""
-    return ctx.timed("training curves", lambda: _section(ctx.grid, ctx.figures))
+    """The training-curve figures of the grid's runs with their caption. The figures are
+    started as a batch on ``ctx.workers`` and left ``pending``: with ``--jobs N`` the workers
+    draw them while this process goes on to the next sections."""
+
+    def start() -> Section:
+        picked = _pick_curve_cells(ctx.grid)
+        items = [(a, chosen, ctx.figures) for a, chosen in picked.items()]
+        ctx.pending["training curves (figures)"] = ctx.workers.start(draw_curves, items)
+        return _section(list(picked))
+
+    return ctx.timed("training curves", start)

@@ -50,6 +50,7 @@ def performance_section(ctx: ReportContext) -> Section:
         "that figure and the Timings, and nothing else (`parity.report.strip_timings` removes "
         "both sections)."
     )
+    ctx.finish_pending()  # every figure drawn before the machine is timed
     markdown = ctx.timed(
         "performance", lambda: measure_performance(ctx.figures, quick=ctx.quick, device=ctx.device)
     )
