@@ -56,7 +56,13 @@ def build_parser() -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``nn-parity`` with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    """Run ``nn-parity`` with ``argv`` (default ``sys.argv[1:]``); return the exit status.
+
+    ``argv`` None means the process's own command line: the program (the console script,
+    ``python -m parity.cli``), which exits next. Then, once the command has finished, a late
+    SIGINT/SIGTERM ends the process with a line, and the live objects are frozen
+    (``gc.freeze``) for a fast exit: for the program, not for a caller that goes on
+    (pass ``argv`` from Python)."""
     entry = argv is None  # the console script (or python -m parity.cli)
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()

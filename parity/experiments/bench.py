@@ -73,7 +73,10 @@ class BenchRow:
     def each_round(self) -> list[BenchRow]:
         """One row per interleaved round, from that round's blocks (the GEMM peak kept): a
         measure over these rows is its round-to-round spread. Empty without ``rounds``."""
-        n = min((len(t) for t in self.rounds.values()), default=0)
+        counts = {len(t) for t in self.rounds.values()}
+        if len(counts) > 1:
+            raise ValueError(f"every contestant needs the same rounds, got {sorted(counts)}")
+        n = counts.pop() if counts else 0
         return [
             dataclasses.replace(self, rounds={}, seconds={**self.seconds, **{
                 who: t[i] for who, t in self.rounds.items() if who != "gemm"}})

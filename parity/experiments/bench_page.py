@@ -120,8 +120,8 @@ GOALS = (
 SPREAD_NOTE = (
     "A goal's measure is the table's; in parentheses, its lowest and highest value "
     "over the rounds, each from one round's blocks, run side by side. A bound inside that "
-    "range is met or missed within this machine's round-to-round noise, and the last column "
-    "counts such cells."
+    "range is met or missed within this machine's round-to-round noise; the last column "
+    "counts the misses among such cells."
 )
 
 

@@ -163,6 +163,9 @@ def test_each_round_is_a_row_of_that_rounds_blocks_with_the_peak_kept():
     assert first.seconds["gemm"] == second.seconds["gemm"] == 0.5  # the median row's peak
     assert (first.ratio("fused"), second.ratio("fused")) == (1.0, 1.5)  # paired, per round
     assert row("small").each_round() == []
+    uneven = dataclasses.replace(row("small"), rounds={"scratch": [1.0, 2.0], "fused": [1.0]})
+    with pytest.raises(ValueError, match=r"the same rounds, got \[1, 2\]"):
+        uneven.each_round()
 
 
 def test_a_ratio_pairs_the_blocks_of_one_round():
