@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     from ..experiments.bench import check_configs, check_device, run_bench
     from ..experiments.bench_page import render, write_page
 
-    names = [n.strip() for n in args.configs.split(",") if n.strip()]
+    names = [n.strip() for n in args.configs.split(",")]
     dtypes = ("float32", "float64") if args.dtype == "both" else (args.dtype,)
     with user_input():
         check_configs(names, args.repeats)

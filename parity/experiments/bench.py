@@ -144,10 +144,17 @@ def check_device(device: str) -> tuple[str, ...]:
 
 
 def check_configs(names: Sequence[str], repeats: int) -> None:
-    """ValueError unless ``names`` are one or more of ``CONFIGS`` and ``repeats`` >= 1."""
+    """ValueError unless ``names`` are one or more of ``CONFIGS``, each once, and
+    ``repeats`` >= 1."""
+    if "" in names:
+        raise ValueError(f"empty bench config name in {','.join(names)!r}; valid: "
+                         f"{', '.join(CONFIGS)}")  # fmt: skip
     unknown = [n for n in names if n not in CONFIGS]
     if unknown or not names:
         raise ValueError(f"unknown bench config(s) {unknown}; valid: {', '.join(CONFIGS)}")
+    twice = sorted({n for n in names if list(names).count(n) > 1})
+    if twice:
+        raise ValueError(f"bench config(s) {twice} given more than once")
     if repeats < 1:
         raise ValueError(f"repeats must be >= 1, got {repeats}")
 

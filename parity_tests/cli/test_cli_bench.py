@@ -36,9 +36,15 @@ def test_bench_prints_the_page_and_writes_it(capsys, tmp_path):
             ["--configs", "huge"],
             "unknown bench config(s) ['huge']; valid: tiny, small, medium, large",
         ),
+        (
+            ["--configs", "tiny,,small"],
+            "empty bench config name in 'tiny,,small'; valid: tiny, small, medium, large",
+        ),
+        (["--configs", "tiny,"], "empty bench config name in 'tiny,'"),
+        (["--configs", "tiny,small,tiny"], "bench config(s) ['tiny'] given more than once"),
         (["--device", "cuda"], "--device cuda needs a CUDA device"),
     ],
-    ids=["config", "cuda-without-gpu"],
+    ids=["config", "empty-config", "trailing-comma", "config-twice", "cuda-without-gpu"],
 )
 def test_bench_bad_option_exits_2_before_measuring(argv, message, capsys, monkeypatch):
     import torch
