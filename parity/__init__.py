@@ -5,29 +5,29 @@
 >>> print(result.summary())  # doctest: +SKIP
 
 ``data`` is a built-in dataset's name (``parity.data.DATASETS``) or a ``parity.data.Dataset``;
-``run(..., candidate=...)`` compares another ``parity.sides.Implementation`` with torch.
+``run(..., candidate=...)`` compares another ``parity.harness.sides.Implementation`` with torch.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .spec import RunSpec
+from parity.spec import RunSpec
 
 if TYPE_CHECKING:
-    from .data import Dataset
-    from .runner import ParityResult
+    from parity.data import Dataset
+    from parity.harness.runner import ParityResult
 
 __all__ = ["ParityResult", "RunSpec", "run"]
 
 
 def run(spec: RunSpec, data: Dataset | str, **kwargs: Any) -> ParityResult:
     """Run ``spec`` on ``data`` with both implementations and compare them (see
-    ``parity.runner.run``).
+    ``parity.harness.runner.run``).
 
     Imported lazily so that ``import parity`` (and the CLI's ``--help``) does not pay for
     ``import torch``.
     """
-    from .runner import run as _run
+    from parity.harness.runner import run as _run
 
     return _run(spec, data, **kwargs)

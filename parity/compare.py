@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .tolerances import Tolerance
+from parity.tolerances import Tolerance
 
 _TINY = 1e-300
 

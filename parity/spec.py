@@ -27,8 +27,6 @@ import numpy as np
 import scratch
 from scratch import DTYPES, INITS, TASKS
 
-from .seeds import check_seed
-
 ACTIVATIONS: tuple[str, ...] = tuple(scratch.ACTIVATIONS)  # the hidden-layer activations
 
 # head name -> (task, output activation module or None, loss name)
@@ -43,6 +41,31 @@ DEFAULT_HEAD = {"regression": "regression", "binary": "binary", "multiclass": "m
 OPTIMIZERS = ("sgd", "adam")
 ADAM_DEFAULTS: dict[str, Any] = {"betas": (0.9, 0.999), "eps": 1e-8}  # torch.optim.Adam's
 DEVICES = ("cpu", "cuda", "auto")
+
+# The valid range of a seed, in one place: the synthetic datasets draw from
+# np.random.RandomState(seed), which takes a 32-bit seed, so a larger one would fail deep
+# inside a run. Every public boundary that takes a seed checks it here.
+SEED_LIMIT = 2**32  # seeds are 0 .. SEED_LIMIT - 1 (NumPy RandomState's range)
+
+
+def seed_problem(value: int) -> str | None:
+    """Why the integer ``value`` is not a valid seed, or None when it is."""
+    if not 0 <= value < SEED_LIMIT:
+        return f"must be an integer in 0 .. 2**32 - 1 ({SEED_LIMIT - 1}), got {value}"
+    return None
+
+
+def check_seed(value: object, name: str = "seed") -> int:
+    """``value`` as a plain int in ``0 .. 2**32 - 1``: TypeError for a non-integer (a bool
+    or a float included), ValueError naming ``name`` for one out of range."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(
+            f"{name} must be an int in 0 .. 2**32 - 1, got {type(value).__name__} {value!r}"
+        )
+    problem = seed_problem(int(value))
+    if problem is not None:
+        raise ValueError(f"{name} {problem}")
+    return int(value)
 
 
 def _check_choice(field: str, value: object, valid: tuple[str, ...] | dict[str, Any]) -> None:
@@ -101,7 +124,7 @@ class RunSpec:
     hidden layer. ``momentum``, ``dampening`` and ``nesterov`` apply to SGD, ``betas`` and
     ``eps`` to Adam (torch's meanings and rules; a setting of the other optimizer, changed
     from its default, is a ValueError rather than ignored); ``weight_decay`` to both.
-    ``seed`` (``0 .. 2**32 - 1``, ``parity.seeds``) draws the initial weights and the batch
+    ``seed`` (``0 .. 2**32 - 1``, ``parity.spec``) draws the initial weights and the batch
     order (and the split of a built-in dataset named to ``parity.run``).
     """
 

@@ -74,7 +74,7 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 
 @pytest.fixture(scope="session")
 def record_measured(pytestconfig: pytest.Config) -> Callable[[Any], None]:
-    """``record_measured(cell_result)``: keep a ``parity.grid.CellResult``'s maxima."""
+    """``record_measured(cell_result)``: keep a ``parity.harness.grid.CellResult``'s maxima."""
     cells = pytestconfig.stash[_MEASURED]
 
     def record(result: Any) -> None:

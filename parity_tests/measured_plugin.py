@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from parity.grid import CellResult
+    from parity.harness.grid import CellResult
 
 FORMAT = 1
 DEFAULT_PATH = Path(".pytest_cache") / "parity" / "measured.json"

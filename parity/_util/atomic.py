@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .signals import Interrupted, signals_held
+from parity._util.signals import Interrupted, signals_held
 
 
 def _umask() -> int:

@@ -1,5 +1,5 @@
 """Where a command writes, checked before any work: shared by ``parity.cli`` and ``nn-parity
-check`` (``parity.check.command``), which may not import ``parity.cli``.
+check`` (``parity.cli.check``), which may not import ``parity.cli``.
 
 - :func:`locked_output` (a directory: ``--out``) makes the missing parent directories
   (removed again if the command fails), takes the output's lock (``parity._util.lock``: a
@@ -32,8 +32,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from .atomic import ReservedFile, reserved_file
-from .lock import InUseError, exclusive
+from parity._util.atomic import ReservedFile, reserved_file
+from parity._util.lock import InUseError, exclusive
 
 
 class OutputError(ValueError):

@@ -12,11 +12,11 @@ against ``torch_impl`` and returns a ``CheckReport``. Importing this package doe
 torch or matplotlib; they load when a check runs or a figure is written. See docs/CHECK.md.
 """
 
-from .api import assert_matches_torch, check
-from .functional import Functional
-from .layers import Layers
-from .report import CheckReport
-from .rows import Diagnosis, Divergence, Row
+from parity.check.adapters.functional import Functional
+from parity.check.adapters.layers import Layers
+from parity.check.api import assert_matches_torch, check
+from parity.check.report import CheckReport
+from parity.check.rows import Diagnosis, Divergence, Row
 
 __all__ = [
     "CheckReport",

@@ -13,8 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from . import dataset, pipeline
-from ._inputs import (
+from parity.check import pipeline
+from parity.check.adapters.functional import Functional
+from parity.check.adapters.layers import Layers
+from parity.check.adapters.mapping import decide
+from parity.check.adapters.structure import StructureError
+from parity.check.inputs import (
     InputError,
     InputTypeError,
     check_choice,
@@ -22,11 +26,8 @@ from ._inputs import (
     check_real,
     check_seed,
 )
-from .functional import Functional
-from .layers import Layers
-from .mapping import decide
-from .report import CheckReport
-from .structure import StructureError
+from parity.check.report import CheckReport
+from parity.check.run import dataset
 
 OPTIMIZERS = ("sgd", "adam")
 DTYPES = ("float64", "float32")

@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from .rows import ROOT
-
-if TYPE_CHECKING:
-    from .report import CheckReport
+from parity.check.rows import ROOT, Findings
 
 YOURS = {"color": "#1f77b4", "linestyle": "-", "label": "yours"}
 TORCH = {"color": "#ff7f0e", "linestyle": "--", "label": "torch"}
@@ -43,7 +40,7 @@ def _save(fig: Any, path: Path) -> str:
     return f"figures/{path.name}"
 
 
-def scaled_errors(report: CheckReport, path: Path) -> str:
+def scaled_errors(report: Findings, path: Path) -> str:
     """The scaled error per row on a log axis, with the tolerance as a step line."""
     plt = _plt()
     rows = report.rows
@@ -80,7 +77,7 @@ def _readable_ticks(ax: Any) -> None:
     ax.tick_params(axis="x", labelrotation=30)
 
 
-def divergence(report: CheckReport, scatter: Path, heatmap: Path) -> list[str]:
+def divergence(report: Findings, scatter: Path, heatmap: Path) -> list[str]:
     """Scatter and difference heatmap of the first divergent tensor."""
     plt = _plt()
     d = report.first_divergence
@@ -117,7 +114,7 @@ def divergence(report: CheckReport, scatter: Path, heatmap: Path) -> list[str]:
     return out
 
 
-def loss_curves(report: CheckReport, path: Path) -> str:
+def loss_curves(report: Findings, path: Path) -> str:
     """Both loss curves and their per-step absolute difference (log axis)."""
     plt = _plt()
     yours, torch = report.curves["yours"], report.curves["torch"]
@@ -135,7 +132,7 @@ def loss_curves(report: CheckReport, path: Path) -> str:
     return _save(fig, path)
 
 
-def write_figures(report: CheckReport, fig_dir: Path) -> list[str]:
+def write_figures(report: Findings, fig_dir: Path) -> list[str]:
     """Every figure that applies to ``report``; paths relative to the output directory."""
     fig_dir.mkdir(parents=True, exist_ok=True)
     if not report.rows:

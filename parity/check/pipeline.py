@@ -13,19 +13,25 @@ from typing import Any
 
 import numpy as np
 
-from . import dataset, precision, reference, stages, training
-from .diagnosis import diagnose
-from .functional import Functional
-from .layers import Layers
-from .mapping import torch_state
-from .oracle import oracle_rows, verdict
-from .repeat import repeat_rows
-from .report import CheckReport
-from .retry import retry
-from .rows import ALSO, FAILS, NOT_COUNTED, ROOT, Diagnosis, Divergence, Row
-from .setup import Setup
-from .structure import Net
-from .yours import YourTrace, functional_trace, layers_teacher_forced, layers_trace
+from parity.check.adapters.functional import Functional
+from parity.check.adapters.layers import Layers
+from parity.check.adapters.mapping import torch_state
+from parity.check.adapters.structure import Net
+from parity.check.diagnose import precision
+from parity.check.diagnose.determinism import repeat_rows
+from parity.check.diagnose.naming import diagnose
+from parity.check.diagnose.transposed import retry
+from parity.check.report import CheckReport
+from parity.check.rows import ALSO, FAILS, NOT_COUNTED, ROOT, Diagnosis, Divergence, Row
+from parity.check.run import dataset, reference, stages, training
+from parity.check.run.candidate import (
+    YourTrace,
+    functional_trace,
+    layers_teacher_forced,
+    layers_trace,
+)
+from parity.check.run.context import Setup
+from parity.check.run.oracle import oracle_rows, verdict
 
 
 def setup(impl: Functional | Layers, net: Net, data: dataset.Rows, dtype: str, seed: int) -> Setup:

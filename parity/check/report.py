@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .rows import ALSO, IN_THE_CHAIN, ROOT, Divergence, Row
+from parity.check.rows import ALSO, IN_THE_CHAIN, ROOT, Divergence, Row
 
 SCHEMA = "nn-parity-check/1"
 
@@ -173,7 +173,7 @@ class CheckReport:
     def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
         """Write REPORT.md, check.json and figures/*.png into ``out_dir`` atomically: all are
         built in a staging directory beside it and moved into place only when complete."""
-        from .figures import write_figures
+        from parity.check.figures import write_figures
 
         dest = Path(out_dir)
         dest.parent.mkdir(parents=True, exist_ok=True)

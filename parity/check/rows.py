@@ -9,11 +9,11 @@ end to end inherited its error from further up.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from .measure import Measure
+from parity.check.measure import Measure
 
 STAGES = ("structure", "forward", "backward", "oracle", "training")
 # statuses
@@ -163,3 +163,11 @@ class Divergence:
             "fix": self.diagnosis.fix,
             "pitfall": self.diagnosis.pitfall,
         }
+
+
+class Findings(Protocol):
+    """What a check found, as the figures read it (``CheckReport`` is one)."""
+
+    rows: list[Row]
+    first_divergence: Divergence | None
+    curves: dict[str, np.ndarray]

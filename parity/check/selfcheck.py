@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from ._inputs import ACTIVATIONS
-from .layers import Layers
+from parity.check.adapters.layers import Layers
+from parity.check.inputs import ACTIVATIONS
 
 HEAD_DATASETS = {"multiclass": "digits", "binary": "breast_cancer", "regression": "diabetes"}
 LOSS_FOR_HEAD = {"multiclass": "cross_entropy", "binary": "bce_with_logits", "regression": "mse"}

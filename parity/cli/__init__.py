@@ -13,13 +13,13 @@
                       [--device auto|cpu|cuda] [--output FILE]
     nn-parity bench   [--configs tiny,small,medium,large] [--repeats N] [--dtype both]
                       [--device cpu|cuda] [--out DIR] [--quick]
-    nn-parity check   FILE.py[:NAME] | --self | --demo [NAME]   (see parity.check.command)
+    nn-parity check   FILE.py[:NAME] | --self | --demo [NAME]   (see parity.cli.check)
     nn-parity --version
 
 One module per command (``report``, ``train``, ``predict``, ``bench`` here; ``check`` in
-``parity.check.command``), each with ``add_parser(subparsers)`` and ``run(args)``; ``main``
+``parity.cli.check``), each with ``add_parser(subparsers)`` and ``run(args)``; ``main``
 lists them in ``COMMANDS``. ``common`` holds what they share, ``outputs`` where they write,
-``model_card`` (and ``card_reader``) the typed ``model.json``.
+``model_card`` the typed ``model.json``.
 
 Every command but ``check`` takes ``--threads N`` (default 1: the networks are small, and
 thread pools spinning up for tiny matrices make torch several times slower on a few cores;
@@ -49,8 +49,8 @@ scikit-learn for a file or for ``xor``, ``spirals`` and ``sine``, and matplotlib
 to draw a figure.
 """
 
-from .common import PROG, UsageError, user_input
-from .main import COMMANDS, build_parser, installed_version, main
+from parity.cli.common import PROG, UsageError, user_input
+from parity.cli.main import COMMANDS, build_parser, installed_version, main
 
 __all__ = ["COMMANDS", "PROG", "UsageError", "build_parser", "installed_version", "main",
            "user_input"]  # fmt: skip

@@ -8,9 +8,9 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from ..experiments.bench import CONFIGS
-from .common import add_command, check_out_dir, output_path, positive_int, user_input
-from .outputs import locked_output
+from parity.cli.common import add_command, check_out_dir, output_path, positive_int, user_input
+from parity.cli.outputs import locked_output
+from parity.experiments.bench import CONFIGS
 
 
 def add_parser(subparsers: Any) -> None:
@@ -56,8 +56,8 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """``nn-parity bench``: see ``parity.experiments.bench``."""
-    from ..experiments.bench import check_configs, check_device, run_bench
-    from ..experiments.bench_page import render, write_page
+    from parity.experiments.bench import check_configs, check_device, run_bench
+    from parity.experiments.bench_page import render, write_page
 
     names = [n.strip() for n in args.configs.split(",")]
     dtypes = ("float32", "float64") if args.dtype == "both" else (args.dtype,)

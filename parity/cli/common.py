@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ..seeds import SEED_LIMIT, seed_problem
+from parity.spec import SEED_LIMIT, seed_problem
 
 PROG = "nn-parity"
 DEVICES = ("auto", "cpu", "cuda")
@@ -126,7 +126,7 @@ def positive_int(text: str) -> int:
 
 
 def seed(text: str) -> int:
-    """An argparse type: a seed, an integer in 0 .. 2**32 - 1 (``parity.seeds``)."""
+    """An argparse type: a seed, an integer in 0 .. 2**32 - 1 (``parity.spec``)."""
     value = _int_at_least(text, 0, "a seed, an integer in 0 .. 2**32 - 1")
     if seed_problem(value) is not None:
         raise argparse.ArgumentTypeError(
@@ -166,7 +166,7 @@ def parse_activation(
 ) -> str | tuple[str, ...]:
     """``"tanh"`` -> ``"tanh"`` for every layer; ``"relu,tanh"`` -> one name per layer of
     ``hidden``. OptionError for an unknown name or a count that does not match."""
-    from ..spec import ACTIVATIONS
+    from parity.spec import ACTIVATIONS
 
     names = tuple(n.strip() for n in text.split(","))
     for name in names:

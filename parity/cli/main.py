@@ -20,11 +20,10 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from .._util.outputs import OutputError
-from .._util.signals import exit_on_signal, signal_number, sigterm_as_interrupt
-from ..check import command as check
-from . import bench, predict, report, train
-from .common import PROG, Failure, HelpFormatter, Parser, UsageError, one_line
+from parity._util.outputs import OutputError
+from parity._util.signals import exit_on_signal, signal_number, sigterm_as_interrupt
+from parity.cli import bench, check, predict, report, train
+from parity.cli.common import PROG, Failure, HelpFormatter, Parser, UsageError, one_line
 
 COMMANDS = (report, train, predict, bench, check)  # in the order `nn-parity --help` lists them
 

@@ -27,8 +27,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._util.atomic import recover, staging_dir, swap_dir
-from .._util.outputs import (
+from parity._util.atomic import recover, staging_dir, swap_dir
+from parity._util.outputs import (
     OutputError,
     check_not_an_input,
     locked_output,
@@ -37,8 +37,8 @@ from .._util.outputs import (
     shown,
     unwritable,
 )
-from ..sides import IMPLEMENTATIONS
-from .common import UsageError
+from parity.cli.common import UsageError
+from parity.harness.sides import IMPLEMENTATIONS
 
 __all__ = [
     "RUN_FILES", "OutputError", "RunStaging", "check_not_an_input", "check_outside",

@@ -19,10 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from .._util.atomic import ReservedFile
-from .._util.threads import limit_threads
-from ..sides import IMPLEMENTATIONS, TORCH, Implementation
-from .common import (
+from parity._util.atomic import ReservedFile
+from parity._util.threads import limit_threads
+from parity.cli.common import (
     DEVICES,
     UsageError,
     add_command,
@@ -30,8 +29,9 @@ from .common import (
     resolve_device,
     user_input,
 )
-from .model_card import ModelCard, read_card
-from .outputs import RUN_FILES, check_not_an_input, reserved_output, shown
+from parity.cli.model_card import ModelCard, read_card
+from parity.cli.outputs import RUN_FILES, check_not_an_input, reserved_output, shown
+from parity.harness.sides import IMPLEMENTATIONS, TORCH, Implementation
 
 
 def add_parser(subparsers: Any) -> None:
@@ -101,7 +101,7 @@ def _inputs(args: argparse.Namespace, card: ModelCard, weights: Path) -> dict[st
 def run(args: argparse.Namespace) -> int:
     """``nn-parity predict``: run a saved network on a file, write predictions as CSV. Every
     input is read and checked, and the predictions computed, before the output is written."""
-    from ..files import read_features
+    from parity.data.files import read_features
 
     model_dir, data = Path(args.model), Path(args.data)
     output = _output_path(args.output)
@@ -132,11 +132,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def load_weights(impl: Implementation, path: Path) -> dict[str, np.ndarray]:
-    """The weights file's arrays: an ``.npz`` through ``parity.npz.read_npz`` (every member's
+    """The weights file's arrays: an ``.npz`` through ``parity.data.npz.read_npz`` (every member's
     size checked before it is read), anything else (torch's ``.pt``) through ``impl``."""
     import zipfile
 
-    from ..npz import read_npz
+    from parity.data.npz import read_npz
 
     if path.is_dir():
         raise IsADirectoryError(f"{path}: is a directory; give a weights .npz file")

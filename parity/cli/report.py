@@ -16,9 +16,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .._util.atomic import recover
-from .._util.threads import limit_threads
-from .common import (
+from parity._util.atomic import recover
+from parity._util.threads import limit_threads
+from parity.cli.common import (
     DEVICES,
     add_command,
     check_out_dir,
@@ -27,7 +27,7 @@ from .common import (
     resolve_device,
     seed,
 )
-from .outputs import locked_output
+from parity.cli.outputs import locked_output
 
 
 def add_parser(subparsers: Any) -> None:
@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         for note in recover(target, keep=lambda name: True):  # staging a dead run left
             print(f"note: {out}: {note}", file=sys.stderr)
         device = resolve_device(args.device)
-        from ..report import ReportOptions, generate
+        from parity.report import ReportOptions, generate
 
         options = ReportOptions(
             out=out,

@@ -17,12 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .._util.signals import Interrupted, signal_number
-from .._util.threads import limit_threads
-from ..data import DATASETS
-from ..sides import SCRATCH, TORCH, Implementation
-from ..spec import HEADS, INITS, OPTIMIZERS, RunSpec
-from .common import (
+from parity._util.signals import Interrupted, signal_number
+from parity._util.threads import limit_threads
+from parity.cli.common import (
     DEVICES,
     Failure,
     OptionError,
@@ -37,13 +34,16 @@ from .common import (
     seed,
     user_input,
 )
-from .model_card import ModelCard
-from .outputs import check_outside, run_transaction
-from .train_outputs import epoch_table, history_json, plot_history
+from parity.cli.model_card import ModelCard
+from parity.cli.outputs import check_outside, run_transaction
+from parity.cli.train_outputs import epoch_table, history_json, plot_history
+from parity.data import DATASETS
+from parity.harness.sides import SCRATCH, TORCH, Implementation
+from parity.spec import HEADS, INITS, OPTIMIZERS, RunSpec
 
 if TYPE_CHECKING:
-    from ..data import Dataset
-    from ..runner import ParityResult, Setup, SideResult
+    from parity.data import Dataset
+    from parity.harness.runner import ParityResult, Setup, SideResult
 
 BUILTIN_TARGET = "y"  # the target column's name for a built-in dataset (features as in DATASETS)
 BACKENDS: dict[str, tuple[Implementation, ...]] = {
@@ -159,8 +159,8 @@ def load_training_data(args: argparse.Namespace, dtype: str) -> tuple[Dataset, s
     """The split, standardised data for ``train``; returns (dataset, source, target name).
 
     The dataset is named by its source: a built-in dataset's name or the file's path."""
-    from ..data import load_dataset, split_dataset
-    from ..files import load_training
+    from parity.data import load_dataset, split_dataset
+    from parity.data.files import load_training
 
     if args.dataset is not None:
         return load_dataset(args.dataset, seed=args.seed, dtype=dtype), args.dataset, BUILTIN_TARGET
@@ -230,8 +230,8 @@ def train_backends(
     draws its own progress bar (``scratch 600/600``, then ``torch 600/600``) on ``stream``.
     Returns the shared setup and each backend's result by name, in ``backends``' order.
     A side that diverges ends the command: ``Failure`` with :func:`diverged_line`."""
-    from .._util.progress import Progress
-    from ..runner import prepare, train_side
+    from parity._util.progress import Progress
+    from parity.harness.runner import prepare, train_side
 
     with user_input():  # a network too large to build, refused by build_model
         setup = prepare(spec, data)
@@ -279,7 +279,7 @@ def train_and_save(
 ) -> bool:  # fmt: skip
     """Train the backends of ``args``, print the table and the verdict, write the run's files
     into ``staged``; returns whether the parity verdict (if any) is ok."""
-    from ..runner import compare_results
+    from parity.harness.runner import compare_results
 
     backends = BACKENDS[args.backend]
     with limit_threads(args.threads, torch_threads=TORCH in backends):
@@ -321,8 +321,7 @@ def write_run(
     """Write the weights, model.json, history.json and the plot into the staging directory
     ``staged`` (strict JSON: no NaN or Infinity)."""
     import scratch
-
-    from .._util import strict_json
+    from parity._util import strict_json
 
     for backend, res in results.items():
         scratch.save_weights(staged / card.weights[backend], res.final_state)

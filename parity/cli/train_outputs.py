@@ -1,7 +1,7 @@
 """What ``nn-parity train`` shows and keeps besides the weights: the per-epoch table, the
 history (history.json) and the training curve (training_curve.png).
 
-``results`` is each trained implementation's ``parity.runner.SideResult`` by name, the
+``results`` is each trained implementation's ``parity.harness.runner.SideResult`` by name, the
 candidate (scratch) first; with two, the second is the reference (torch). matplotlib is
 imported only when the curve is drawn.
 """
@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from ..runner import ParityResult, SideResult
-    from ..spec import RunSpec
+    from parity.harness.runner import ParityResult, SideResult
+    from parity.spec import RunSpec
 
 EPOCH_COLUMNS = (  # (group heading, history attribute, format) of the per-epoch table
     ("train loss", "train_loss", "{:.6f}"),
@@ -91,7 +91,7 @@ def plot_history(
     """Per-step loss of each backend, per-epoch metrics, and with both backends their per-step
     difference drawn as in the report (``parity.report.plot_loss_difference``: exact zeros as
     ticks at the floor, the curve tolerance on ``device`` as a dotted line)."""
-    from .._util.style import save_figure, use_agg
+    from parity._util.style import save_figure, use_agg
 
     plt = use_agg()
     both = len(results) == 2
@@ -113,8 +113,8 @@ def _draw(axes: Any, results: dict[str, SideResult], spec: RunSpec, device: str)
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
     if len(results) == 2:
-        from .. import report
-        from ..tolerances import tolerance
+        from parity import report
+        from parity.tolerances import tolerance
 
         candidate, reference = results.values()
         tol = tolerance("curve", spec.dtype, device).value
@@ -125,7 +125,7 @@ def _draw(axes: Any, results: dict[str, SideResult], spec: RunSpec, device: str)
 
 def _plot_losses(ax: Any, results: dict[str, SideResult], spec: RunSpec) -> None:
     """The minibatch loss at every step, one line per side."""
-    from .._util.style import SIDES
+    from parity._util.style import SIDES
 
     for name, res in results.items():
         ax.plot(np.arange(1, len(res.losses) + 1), res.losses, lw=1.2, **SIDES[name])
@@ -136,7 +136,7 @@ def _plot_epochs(ax: Any, results: dict[str, SideResult], spec: RunSpec) -> None
     """Per epoch, train and test accuracy (classification) or loss (regression), per side."""
     from matplotlib.ticker import MaxNLocator
 
-    from .._util.style import SIDES
+    from parity._util.style import SIDES
 
     classify = spec.task != "regression"
     epochs = np.arange(1, spec.epochs + 1)

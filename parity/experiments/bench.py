@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
-from .bench_steps import (
+from parity.experiments.bench_steps import (
     POOL,
     Step,
     batch_pool,
@@ -35,7 +35,7 @@ from .bench_steps import (
     sklearn_step,
     torch_step,
 )
-from .fused import gemm_flops
+from parity.experiments.fused import gemm_flops
 
 # name -> (widths (in, *hidden, classes), batch size)
 CONFIGS: dict[str, tuple[tuple[int, ...], int]] = {
@@ -248,7 +248,7 @@ def run_bench(
     """Measure every config in ``names`` in every dtype; ``threads`` sets torch's and the
     BLAS pools' threads for the run (``None``: leave them as they are)."""
     check_configs(names, repeats)
-    from .._util.threads import limit_threads
+    from parity._util.threads import limit_threads
 
     devices = check_device(device)
     result = BenchResult(repeats=repeats, devices=devices)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .bench import (
+from parity.experiments.bench import (
     CONFIGS,
     DTYPES,
     FUSED_GOAL,
@@ -191,8 +191,8 @@ def render(result: BenchResult, *, figure: str | None = None) -> str:
 
 def write_page(result: BenchResult, out: Path) -> list[Path]:
     """``out/BENCH.md`` and ``out/bench.png``, published together (one transaction)."""
-    from .._util.atomic import publish, staging_dir
-    from .roofline import plot_bench
+    from parity._util.atomic import publish, staging_dir
+    from parity.experiments.roofline import plot_bench
 
     out = Path(out)
     with staging_dir(out) as staged:
@@ -220,7 +220,7 @@ def performance_section(
 ) -> PerformancePage:
     """Run the bench and draw its figure into ``figures``: the report's Performance section
     (the same tables, goals and figure as ``nn-parity bench --out``)."""
-    from .roofline import plot_bench
+    from parity.experiments.roofline import plot_bench
 
     result = run_bench(
         names, repeats=3 if quick else 5, device=device, quick=quick, threads=threads

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .fused import FusedStep, GemmSet
+from parity.experiments.fused import FusedStep, GemmSet
 
 LR = 0.01  # small enough that the timed steps never diverge into NaN/inf or denormals
 POOL = 4  # batches the steps cycle through: random labels, so no batch is ever fitted

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .._util.style import SCRATCH, TORCH, save_figure, use_agg
-from .bench import DTYPES, BenchResult
+from parity._util.style import SCRATCH, TORCH, save_figure, use_agg
+from parity.experiments.bench import DTYPES, BenchResult
 
 STYLES: dict[str, dict[str, Any]] = {
     "scratch": {**SCRATCH, "marker": "o"},

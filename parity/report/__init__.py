@@ -6,7 +6,8 @@ function of one shared :class:`ReportContext` that draws its figures and returns
 :class:`Section` (title, Markdown, figures); the contents line links each section by the
 anchor derived from its title.
 
-- ``sections.grid``: ``parity.grid.check_cell`` over ``parity.grid.grid_cells`` (or a
+- ``sections.grid``: ``parity.harness.grid.check_cell`` over
+  ``parity.harness.grid.grid_cells`` (or a
   representative subset with fewer steps for ``--quick``): the worst error per dtype and
   quantity against its tolerance and reason, and at the end one row per cell;
 - ``sections.curves``: per-step loss of both sides and their absolute difference, per
@@ -34,18 +35,22 @@ which live in the report's last two sections, Performance and Timings, and its f
 matplotlib and torch are imported inside the functions that need them.
 """
 
-from .._util.style import use_agg
-from .build import SECTIONS, generate, run_sections
-from .context import ReportContext, ReportOptions, ReportResult, Section, anchor
-from .environment import environment, environment_section, torch_cpu_blas
-from .figures import CURVE_FLOOR, plot_loss_difference
-from .jobs import Batch, Workers, worker_pool
-from .render import MEASURED_SECTIONS, render, strip_timings, timings_section
-from .sections.activations import ACTIVATION_FORMULAS, activation_curves, activations_section
-from .sections.boundary import MESH, plot_boundary
-from .sections.claims import claims_section
-from .sections.curves import curves_section, plot_curves
-from .sections.datasets import (
+from parity._util.style import use_agg
+from parity.report.build import SECTIONS, generate, run_sections
+from parity.report.context import ReportContext, ReportOptions, ReportResult, Section, anchor
+from parity.report.environment import environment, environment_section, torch_cpu_blas
+from parity.report.figures import CURVE_FLOOR, plot_loss_difference
+from parity.report.jobs import Batch, Workers, worker_pool
+from parity.report.render import MEASURED_SECTIONS, render, strip_timings, timings_section
+from parity.report.sections.activations import (
+    ACTIVATION_FORMULAS,
+    activation_curves,
+    activations_section,
+)
+from parity.report.sections.boundary import MESH, plot_boundary
+from parity.report.sections.claims import claims_section
+from parity.report.sections.curves import curves_section, plot_curves
+from parity.report.sections.datasets import (
     BOUNDARY_DATASETS,
     DATASET_SPECS,
     QUICK_EPOCH_DIVISOR,
@@ -55,7 +60,7 @@ from .sections.datasets import (
     run_dataset,
     run_datasets,
 )
-from .sections.grid import (
+from parity.report.sections.grid import (
     KIND_LABELS,
     QUICK_CELLS,
     QUICK_MIN_STEPS,
@@ -65,7 +70,7 @@ from .sections.grid import (
     run_grid,
     worst_errors_section,
 )
-from .sections.performance import MEASURED_FIGURES, QUICK_CONFIGS, performance_section
+from parity.report.sections.performance import MEASURED_FIGURES, QUICK_CONFIGS, performance_section
 
 __all__ = [
     "ACTIVATION_FORMULAS",

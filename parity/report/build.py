@@ -8,24 +8,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from .._util.atomic import publish, staging_dir
-from .._util.threads import limit_threads
-from .context import ReportContext, ReportOptions, ReportResult, Section
-from .environment import environment_section
-from .jobs import Batch, worker_pool
-from .render import render, timings_section
-from .sections.activations import activations_section
-from .sections.claims import claims_batch, claims_section
-from .sections.curves import curves_section
-from .sections.datasets import datasets_batch, datasets_section
-from .sections.grid import (
+from parity._util.atomic import publish, staging_dir
+from parity._util.threads import limit_threads
+from parity.report.context import ReportContext, ReportOptions, ReportResult, Section
+from parity.report.environment import environment_section
+from parity.report.jobs import Batch, worker_pool
+from parity.report.render import render, timings_section
+from parity.report.sections.activations import activations_section
+from parity.report.sections.claims import claims_batch, claims_section
+from parity.report.sections.curves import curves_section
+from parity.report.sections.datasets import datasets_batch, datasets_section
+from parity.report.sections.grid import (
     every_cell_section,
     grid_batch,
     measure_grid,
     report_cells,
     worst_errors_section,
 )
-from .sections.performance import performance_section
+from parity.report.sections.performance import performance_section
 
 # the report's sections in the order they appear (and run); Timings, which needs every
 # other section's time, is appended by ``run_sections``. Performance and Timings, the measured

@@ -20,11 +20,12 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
-from .jobs import JOBS_MEANING, Batch, Workers, check_count
+from parity.report.jobs import JOBS_MEANING, Batch, Workers, check_count
 
 if TYPE_CHECKING:
-    from ..grid import CellResult
-    from .sections.datasets import DatasetRun
+    from parity.harness.grid import CellResult
+    from parity.harness.outcome import ParityResult
+    from parity.spec import RunSpec
 
 T = TypeVar("T")
 
@@ -143,6 +144,14 @@ class ReportContext:
             name = next(iter(self.pending))
             batch = self.pending.pop(name)
             self.timed(name, partial(batch.results, name, self.stream))
+
+
+@dataclass
+class DatasetRun:
+    """One dataset's parity run and what the report shows of it."""
+
+    spec: RunSpec
+    result: ParityResult
 
 
 @dataclass

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .context import ReportContext, Section
+from parity.report.context import ReportContext, Section
 
 
 def _version(dist: str) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .._util.style import DIFF, format_error, use_agg
+from parity._util.style import DIFF, format_error, use_agg
 
 __all__ = ["CURVE_FLOOR", "log_ticks", "margins", "plot_loss_difference", "use_agg"]
 

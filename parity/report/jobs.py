@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TextIO, TypeVar
 
-from .._util.progress import Progress
+from parity._util.progress import Progress
 
 T = TypeVar("T")
 JOBS_MEANING = "worker processes; 1 runs everything in this process"
@@ -69,8 +69,7 @@ class Batch(Generic[T]):
 def _in_worker(fn: Callable[..., T], args: tuple[Any, ...], threads: int, device: str) -> T:
     """``fn(*args)`` in a worker, under the main process's thread limits and device mode."""
     import torch_impl
-
-    from .._util.threads import limit_threads
+    from parity._util.threads import limit_threads
 
     with limit_threads(threads), torch_impl.parity_mode(device):
         return fn(*args)

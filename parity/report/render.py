@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .context import ReportOptions, ReportResult, Section
-from .sections.grid import QUICK_MIN_STEPS
-from .sections.performance import TITLE as PERFORMANCE
+from parity.report.context import ReportOptions, ReportResult, Section
+from parity.report.sections.grid import QUICK_MIN_STEPS
+from parity.report.sections.performance import TITLE as PERFORMANCE
 
 TIMINGS = "Timings"
 MEASURED_SECTIONS = (PERFORMANCE, TIMINGS)  # the report's last sections: measured times

@@ -11,11 +11,11 @@ import pytest
 from check_support import assert_finds
 
 from parity.check import Functional, Layers, check
+from parity.check.diagnose.hypotheses import PITFALLS
 from parity.check.examples import CORRECT, EXAMPLE_LIST, EXAMPLES
 from parity.check.examples import functional_net as F
 from parity.check.examples import layers_net as L
 from parity.check.examples.table import table
-from parity.check.hypotheses import PITFALLS
 
 ROOT = Path(__file__).resolve().parents[2]
 

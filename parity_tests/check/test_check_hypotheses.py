@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from parity.check import updates
-from parity.check.hypotheses import (
+from parity.check.diagnose.hypotheses import (
     BY_ROLE,
     activation_derivative,
     bias_not_summed,
@@ -23,6 +22,7 @@ from parity.check.hypotheses import (
     transposed,
 )
 from parity.check.rows import Evidence
+from parity.check.run import update_rules as updates
 
 rng = np.random.default_rng(0)
 T = rng.standard_normal((5, 5))

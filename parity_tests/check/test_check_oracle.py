@@ -10,8 +10,8 @@ import pytest
 from parity.check import Layers, check
 from parity.check.examples import layers_net as L
 from parity.check.measure import Measure
-from parity.check.oracle import EPS, _differences, _entries, _measure, float32_inside, verdict
 from parity.check.rows import NOT_COUNTED, Row
+from parity.check.run.oracle import EPS, _differences, _entries, _measure, float32_inside, verdict
 
 TOL = 1e-7  # tolerance("finite_difference", "float64")
 
@@ -90,8 +90,8 @@ def test_the_oracle_never_overrides_agreement_row_for_row():
 
 
 def test_an_oracle_row_that_disagrees_with_a_network_torch_agrees_with_is_not_counted():
+    from parity.check.adapters.functional import Functional
     from parity.check.examples.functional_net import init_params, make_loss
-    from parity.check.functional import Functional
 
     rng = np.random.default_rng(1)
     X = rng.normal(size=(32, 6))

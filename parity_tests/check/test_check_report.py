@@ -127,7 +127,7 @@ def test_a_first_check_does_not_import_sympy():
 
 
 def _external(name):
-    from parity.check.loader import load_implementation
+    from parity.check.adapters.loader import load_implementation
 
     return load_implementation(f"{EXTERNAL}/{name}")
 

@@ -131,7 +131,7 @@ def test_every_help_imports_no_heavy_library(command):
         (["train", "--dataset", "xor"], "parity.cli.train"),
         (["predict", "--model", "m", "--data", "d.csv"], "parity.cli.predict"),
         (["bench"], "parity.cli.bench"),
-        (["check", "--self"], "parity.check.command"),
+        (["check", "--self"], "parity.cli.check"),
     ],
     ids=lambda v: v[0] if isinstance(v, list) else None,
 )

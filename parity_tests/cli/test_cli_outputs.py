@@ -208,7 +208,7 @@ UNWRITABLE = {  # id: (path under which to write, why not)
 def test_unwritable_output_is_refused_before_any_work(
     command, case, old_run, read_only_dir, tmp_path, capsys
 ):
-    import parity.files  # noqa: F401  (imported before dropping privileges)
+    import parity.data.files  # noqa: F401  (imported before dropping privileges)
 
     place, why = UNWRITABLE[case]
     regular = tmp_path / "regular.txt"

@@ -231,7 +231,7 @@ def test_progress_bar_draws_on_a_terminal_and_summarises_elsewhere():
         (["--dataset", "xor"], "['matplotlib']"),
         (["--dataset", "sine"], "['matplotlib']"),
         (["--data", "{csv}", "--target", "t"], "['matplotlib']"),
-        # moons is now parity.samples' NumPy copy of scikit-learn's generator (no scikit-learn)
+        # moons is parity.data.synthetic's NumPy copy of scikit-learn's generator (no sklearn)
         (["--dataset", "moons"], "['matplotlib']"),
         (["--dataset", "iris"], "['matplotlib', 'sklearn']"),  # a real dataset: scikit-learn's
     ],

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from parity.files import load_training
+from parity.data.files import load_training
 
 BIG = {  # id: the two labels, alternating over 6 rows
     "2**53+1": (2**53 + 1, 5),

@@ -1,4 +1,4 @@
-"""parity.files: users' own tables (.csv, .npz), read the same way for training
+"""parity.data.files: users' own tables (.csv, .npz), read the same way for training
 (``load_arrays``) and prediction (``read_features``)."""
 
 import re
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from parity.data import split_dataset
-from parity.files import load_arrays, read_features, read_table
+from parity.data.files import load_arrays, read_features, read_table
 
 
 def write(path, content):

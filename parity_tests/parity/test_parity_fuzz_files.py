@@ -1,4 +1,4 @@
-"""Property-based tests (hypothesis) of parity.files: fuzzed .csv and .npz files.
+"""Property-based tests (hypothesis) of parity.data.files: fuzzed .csv and .npz files.
 
 Random headers (duplicates, empty, unicode), ragged rows, random cells (numbers, NaN, inf,
 1e400, text), random dtypes (complex, object, bool, int8, float16, str, bytes), random
@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from parity.data import split_dataset
-from parity.files import load_training, read_features, read_table
+from parity.data.files import load_training, read_features, read_table
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning", "error::UserWarning")
 

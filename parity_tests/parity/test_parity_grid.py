@@ -1,6 +1,6 @@
 """The full parity grid: every activation x depth x head x dtype x device, one test per cell.
 
-``parity.grid.check_cell`` makes every comparison of a cell (forward, every gradient, the
+``parity.harness.grid.check_cell`` makes every comparison of a cell (forward, every gradient, the
 three-way float64 check against central differences, and a lock-step run of at least
 ``MIN_STEPS`` steps: loss at every step, final weights, test-set outputs); this file only
 asserts them and records the measured maxima (``record_measured``, see ``measured_plugin``).
@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from parity.grid import MIN_STEPS, check_cell, grid_cells
+from parity.harness.grid import MIN_STEPS, check_cell, grid_cells
 
 _CUDA = [
     pytest.mark.cuda,

@@ -1,5 +1,5 @@
-"""parity.labels through parity.files: class labels as users have them (text, any integers),
-mapped to 0..K-1 for training and back through the same classes for prediction."""
+"""parity.data.labels through parity.data.files: class labels as users have them (text, any
+integers), mapped to 0..K-1 for training and back through the same classes for prediction."""
 
 import json
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from parity.data import split_dataset
-from parity.files import load_training, read_features
+from parity.data.files import load_training, read_features
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 

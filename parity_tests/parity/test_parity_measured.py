@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from parity.compare import compare
-from parity.grid import Cell, CellResult
+from parity.harness.grid import Cell, CellResult
 from parity.tolerances import tolerance
 
 ROOT = Path(__file__).resolve().parents[2]

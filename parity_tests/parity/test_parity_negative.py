@@ -1,7 +1,7 @@
 """Negative controls: proof that the parity checks can fail.
 
 Each control runs one deliberately wrong scratch variant (kept here, never in the package)
-through the same comparisons as the real checks (``parity.grid.check_initial``,
+through the same comparisons as the real checks (``parity.harness.grid.check_initial``,
 ``parity.run``, the optimizers' ``lockstep``) and asserts the mismatch is caught: the
 comparison of the named tensor fails, its message names the tensor and the measured error,
 and the error is far above the tolerance. The correct variant of the same setup passes, so
@@ -24,9 +24,9 @@ import scratch
 import torch_impl
 from parity import RunSpec
 from parity.compare import Comparison, compare, compare_dicts
-from parity.grid import Cell, check_initial
-from parity.runner import build_networks
-from parity.sides import SCRATCH
+from parity.harness.grid import Cell, check_initial
+from parity.harness.runner import build_networks
+from parity.harness.sides import SCRATCH
 from parity.tolerances import tolerance
 
 FAR = 1000  # a caught mistake is at least this many tolerances away

@@ -1,4 +1,4 @@
-"""parity.npz: hostile .npz archives, tiny on disk, refused before they cost memory.
+"""parity.data.npz: hostile .npz archives, tiny on disk, refused before they cost memory.
 
 The archives are built here byte by byte: a .npy header that declares 10**12 elements, a zip
 entry that lies about its size, compressed zeros that expand a thousandfold, truncated and
@@ -15,8 +15,8 @@ import numpy as np
 import numpy.lib.format as npy
 import pytest
 
-from parity.files import MAX_BYTES, load_training, read_features, read_table
-from parity.npz import read_npz, size_text
+from parity.data.files import MAX_BYTES, load_training, read_features, read_table
+from parity.data.npz import read_npz, size_text
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning", "error::UserWarning")
 

@@ -9,8 +9,8 @@ import os
 import numpy as np
 import pytest
 
-from parity.files import load_training
-from parity.npz import read_npz
+from parity.data.files import load_training
+from parity.data.npz import read_npz
 
 
 def _subnormal_csv(tmp_path):

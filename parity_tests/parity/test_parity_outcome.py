@@ -1,4 +1,4 @@
-"""A run's outcome (``parity.outcome``): agree, disagree, diverged, chaotic.
+"""A run's outcome (``parity.harness.outcome``): agree, disagree, diverged, chaotic.
 
 A diverged side is never reported as agreeing; a run that is as far from its own one-ulp
 twin as from torch is flagged ``"chaotic"``, not failed; a genuinely wrong candidate still
@@ -17,8 +17,8 @@ import scratch
 import torch_impl
 from parity import RunSpec, run
 from parity.compare import Comparison
-from parity.grid import Cell
-from parity.outcome import (
+from parity.harness.grid import Cell
+from parity.harness.outcome import (
     CHAOTIC,
     chaos_step,
     decided_steps,
@@ -26,8 +26,8 @@ from parity.outcome import (
     only_trained_fail,
     sensitivity_step,
 )
-from parity.runner import prepare, train_side
-from parity.sides import SCRATCH, TORCH
+from parity.harness.runner import prepare, train_side
+from parity.harness.sides import SCRATCH, TORCH
 
 pytestmark = pytest.mark.filterwarnings("error")  # no RuntimeWarning escapes a diverging run
 
@@ -208,7 +208,7 @@ def test_sensitivity_step(comparisons, expected):
 def _side(losses: np.ndarray, weight: float = 1.0, *, diverged: bool = False) -> Any:
     """A finished side with what ``chaos_step`` compares: the loss curve, one final weight,
     no gradients, test outputs; ``diverged`` stops it (the twin's ``compare_prefix`` path)."""
-    from parity.runner import SideResult
+    from parity.harness.runner import SideResult
 
     stopped = FloatingPointError("stopped") if diverged else None
     return SideResult(SCRATCH, losses, None, {"0.weight": np.array([[weight]])}, {}, {},

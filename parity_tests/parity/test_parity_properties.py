@@ -12,7 +12,7 @@ values), every number must be finite, and a RuntimeWarning fails the example.
 What each number is judged against (``scale``), where a tensor's own magnitude would ask
 for more digits than the reference itself has (both measured over 4000 draws):
 
-* gradients: the model's largest gradient, as for finite differences (``parity.grid``). An
+* gradients: the model's largest gradient, as for finite differences (``parity.harness.grid``). An
   activation saturated by an extreme input computes its derivative ``1 - y^2`` or
   ``y (1 - y)`` from an output within an ulp of its bound, so every gradient behind it is
   rounding noise of absolute size ~eps times the model's gradient scale (measured: at most
@@ -41,7 +41,7 @@ from hypothesis import strategies as st
 
 import scratch
 from parity.compare import compare
-from parity.sides import SCRATCH, TORCH
+from parity.harness.sides import SCRATCH, TORCH
 from parity.spec import HEADS, Network
 from parity.tolerances import tolerance
 

@@ -1,4 +1,4 @@
-"""parity.files at the filesystem and for prediction: what a path is (directory, device, pipe,
+"""parity.data.files at the filesystem and for prediction: what a path is (directory, device, pipe,
 nothing), and read_features parsing only the columns a model needs."""
 
 import os
@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from parity.files import load_training, read_features, read_table
+from parity.data.files import load_training, read_features, read_table
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 

@@ -25,8 +25,8 @@ from parity import RunSpec
 from parity.compare import compare
 from parity.data import DATASETS as BUILTIN
 from parity.data import load_dataset
-from parity.runner import build_networks, resolve_data
-from parity.sides import SCRATCH
+from parity.harness.runner import build_networks, resolve_data
+from parity.harness.sides import SCRATCH
 from parity.tolerances import tolerance
 
 DATASETS = ("sine", "diabetes", "moons", "breast_cancer", "blobs", "iris", "digits")

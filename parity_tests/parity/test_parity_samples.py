@@ -1,4 +1,4 @@
-"""``parity.samples``: NumPy copies of scikit-learn's toy generators, bit for bit.
+"""``parity.data.synthetic``: NumPy copies of scikit-learn's toy generators, bit for bit.
 
 Each copy must return exactly scikit-learn's arrays (same values, shapes and dtypes) for
 many seeds and sizes, odd and tiny ones included, with and without shuffle and noise, so
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from sklearn import datasets as sk
 
-from parity import samples
+from parity.data import synthetic as samples
 
 SEEDS = (0, 1, 7, 42, 2**32 - 1)
 SIZES = (1, 2, 3, 8, 9, 100, 501)

@@ -1,4 +1,4 @@
-"""parity.sides: SCRATCH and TORCH answer the harness's calls alike (one record each)."""
+"""parity.harness.sides: SCRATCH and TORCH answer the harness's calls alike (one record each)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import scratch
-from parity.runner import initial_state
-from parity.sides import IMPLEMENTATIONS, SCRATCH, TORCH, Implementation
+from parity.harness.runner import initial_state
+from parity.harness.sides import IMPLEMENTATIONS, SCRATCH, TORCH, Implementation
 from parity.spec import Network, RunSpec
 
 SIDES = [pytest.param(impl, id=impl.name) for impl in (SCRATCH, TORCH)]

@@ -1,4 +1,4 @@
-"""``parity.split.train_test_split`` returns scikit-learn's rows, bit for bit.
+"""``parity.data.split.train_test_split`` returns scikit-learn's rows, bit for bit.
 
 The built-in datasets and the report depend on the split; scikit-learn is the reference.
 """
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sklearn.model_selection import train_test_split as sk_split
 
 from parity.data import DATASETS, load_dataset
-from parity.split import train_test_split
+from parity.data.split import train_test_split
 
 
 def _assert_same_split(X, y, n_test, seed, stratify):

@@ -1,4 +1,4 @@
-"""parity.standardize and parity.data.split_dataset on extreme data: features and targets
+"""parity.data.standardize and parity.data.split_dataset on extreme data: features and targets
 scaled by 1e300 keep their information, values that cannot be represented are refused naming
 the column, and no RuntimeWarning escapes."""
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from parity.data import Dataset, split_dataset
-from parity.standardize import mean_std, scale
+from parity.data.standardize import mean_std, scale
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
@@ -131,7 +131,7 @@ def test_split_dataset_refuses_naming_the_file(task, X, y, kwargs, message):
 
 
 def test_test_outlier_that_does_not_fit_the_dtype_is_refused():
-    from parity.split import train_test_split
+    from parity.data.split import train_test_split
 
     rows = np.arange(8)
     _, (test_row,), _, _ = train_test_split(rows, rows, test_size=1, random_state=0)

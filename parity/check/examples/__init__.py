@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..functional import Functional
-from ..layers import Layers
-from . import functional_net as F
-from . import layers_net as L
+from parity.check.adapters.functional import Functional
+from parity.check.adapters.layers import Layers
+from parity.check.examples import functional_net as F
+from parity.check.examples import layers_net as L
 
 
 @dataclass(frozen=True)

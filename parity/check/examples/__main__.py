@@ -7,8 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import EXAMPLE_LIST
-from .table import external_cases, table
+from parity.check.examples import EXAMPLE_LIST
+from parity.check.examples.table import external_cases, table
 
 
 def main(argv: list[str] | None = None) -> int:

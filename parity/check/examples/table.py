@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..api import check
-from . import Example
+from parity.check.api import check
+from parity.check.examples import Example
 
 
 @dataclass(frozen=True)

@@ -24,15 +24,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ..._util.threads import limit_threads
-from . import collapse, convergence, dying, heads, softmax, vanishing
-from .collapse import linear_collapse
-from .common import AGREE_RTOL, Claim, ClaimSection, agreement, markdown, sides_agree
-from .convergence import tanh_vs_sigmoid
-from .dying import dying_relu
-from .heads import output_heads
-from .softmax import softmax_distribution
-from .vanishing import vanishing_gradients
+from parity._util.threads import limit_threads
+from parity.experiments.claims import collapse, convergence, dying, heads, softmax, vanishing
+from parity.experiments.claims.collapse import linear_collapse
+from parity.experiments.claims.common import (
+    AGREE_RTOL,
+    Claim,
+    ClaimSection,
+    agreement,
+    markdown,
+    sides_agree,
+)
+from parity.experiments.claims.convergence import tanh_vs_sigmoid
+from parity.experiments.claims.dying import dying_relu
+from parity.experiments.claims.heads import output_heads
+from parity.experiments.claims.softmax import softmax_distribution
+from parity.experiments.claims.vanishing import vanishing_gradients
 
 __all__ = [
     "AGREE_RTOL",

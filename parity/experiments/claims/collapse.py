@@ -14,14 +14,22 @@ import torch
 from torch import nn
 
 import scratch
-
-from ..._util import style
-from ..._util.threads import limit_threads
-from ...data import DATASETS, load_dataset
-from ...runner import run, trained_models
-from ...sides import SCRATCH, TORCH
-from ...spec import RunSpec
-from .common import SIDE_NAMES, Check, Claim, Experiment, Numbers, both, pair_rows, save
+from parity._util import style
+from parity._util.threads import limit_threads
+from parity.data import DATASETS, load_dataset
+from parity.experiments.claims.common import (
+    SIDE_NAMES,
+    Check,
+    Claim,
+    Experiment,
+    Numbers,
+    both,
+    pair_rows,
+    save,
+)
+from parity.harness.runner import run, trained_models
+from parity.harness.sides import SCRATCH, TORCH
+from parity.spec import RunSpec
 
 COLLAPSE_DATASETS = ("moons", "xor")
 COLLAPSE_HIDDEN = (16, 16, 16)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..._util.style import format_number, save_figure
-from ...sides import SCRATCH, TORCH
+from parity._util.style import format_number, save_figure
+from parity.harness.sides import SCRATCH, TORCH
 
 SIDE_NAMES = (SCRATCH.name, TORCH.name)  # the suffixes of the paired numbers, scratch first
 Numbers = dict[str, float]

@@ -12,12 +12,20 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..._util import style
-from ..._util.threads import limit_threads
-from ...data import DATASETS
-from ...runner import build_networks, run
-from ...spec import RunSpec
-from .common import SIDE_NAMES, Check, Claim, Experiment, Numbers, pair_rows, save
+from parity._util import style
+from parity._util.threads import limit_threads
+from parity.data import DATASETS
+from parity.experiments.claims.common import (
+    SIDE_NAMES,
+    Check,
+    Claim,
+    Experiment,
+    Numbers,
+    pair_rows,
+    save,
+)
+from parity.harness.runner import build_networks, run
+from parity.spec import RunSpec
 
 ACTIVATIONS = ("sigmoid", "tanh")
 

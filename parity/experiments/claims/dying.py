@@ -15,13 +15,21 @@ import torch
 from torch import nn
 
 import scratch
-
-from ..._util import style
-from ..._util.threads import limit_threads
-from ...runner import build_networks, targets
-from ...sides import SCRATCH, TORCH, Implementation
-from ...spec import RunSpec
-from .common import SIDE_NAMES, Check, Claim, Experiment, Numbers, both, pair_rows, save
+from parity._util import style
+from parity._util.threads import limit_threads
+from parity.experiments.claims.common import (
+    SIDE_NAMES,
+    Check,
+    Claim,
+    Experiment,
+    Numbers,
+    both,
+    pair_rows,
+    save,
+)
+from parity.harness.runner import build_networks, targets
+from parity.harness.sides import SCRATCH, TORCH, Implementation
+from parity.spec import RunSpec
 
 # setting -> (Adam lr, shift added to every hidden bias at initialisation)
 DYING_SETTINGS: dict[str, tuple[float, float]] = {

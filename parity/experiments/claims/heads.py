@@ -11,13 +11,22 @@ from typing import Any
 
 import numpy as np
 
-from ..._util import style
-from ..._util.threads import limit_threads
-from ...data import load_dataset
-from ...runner import run, trained_models
-from ...sides import SCRATCH, TORCH
-from ...spec import HEADS, RunSpec
-from .common import SIDE_NAMES, Check, Claim, Experiment, Numbers, both, pair_rows, save
+from parity._util import style
+from parity._util.threads import limit_threads
+from parity.data import load_dataset
+from parity.experiments.claims.common import (
+    SIDE_NAMES,
+    Check,
+    Claim,
+    Experiment,
+    Numbers,
+    both,
+    pair_rows,
+    save,
+)
+from parity.harness.runner import run, trained_models
+from parity.harness.sides import SCRATCH, TORCH
+from parity.spec import HEADS, RunSpec
 
 # dataset -> (head, hidden, lr, epochs full, epochs quick); tanh hidden layers, SGD
 HEAD_SETUPS: dict[str, tuple[str, tuple[int, ...], float, int, int]] = {

@@ -13,10 +13,18 @@ import torch
 from torch import nn
 
 import scratch
-
-from ..._util import style
-from ..._util.threads import limit_threads
-from .common import SIDE_NAMES, Check, Claim, Experiment, Numbers, both, pair_rows, save
+from parity._util import style
+from parity._util.threads import limit_threads
+from parity.experiments.claims.common import (
+    SIDE_NAMES,
+    Check,
+    Claim,
+    Experiment,
+    Numbers,
+    both,
+    pair_rows,
+    save,
+)
 
 SOFTMAX_SHIFTS = (1.0, 10.0, 100.0, 1000.0)
 SOFTMAX_TOL = 1e-12  # float64: sums and shifted rows agree to a few eps times the width

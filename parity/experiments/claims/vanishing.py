@@ -15,14 +15,21 @@ import torch
 from torch import nn
 
 import scratch
-
-from ..._util import style
-from ..._util.threads import limit_threads
-from ...data import Dataset, load_dataset
-from ...runner import build_networks, targets
-from ...sides import TORCH
-from ...spec import RunSpec
-from .common import SIDE_NAMES, Check, Claim, Experiment, Numbers, both, save
+from parity._util import style
+from parity._util.threads import limit_threads
+from parity.data import Dataset, load_dataset
+from parity.experiments.claims.common import (
+    SIDE_NAMES,
+    Check,
+    Claim,
+    Experiment,
+    Numbers,
+    both,
+    save,
+)
+from parity.harness.runner import build_networks, targets
+from parity.harness.sides import TORCH
+from parity.spec import RunSpec
 
 VANISH_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu")
 VANISH_INITS = ("xavier_uniform", "default")

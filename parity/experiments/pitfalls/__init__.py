@@ -19,17 +19,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .chaos import chaotic_training
-from .common import Numbers
-from .losses import (
+from parity.experiments.pitfalls.chaos import chaotic_training
+from parity.experiments.pitfalls.common import Numbers
+from parity.experiments.pitfalls.losses import (
     bce_after_sigmoid,
     mse_reduction,
     softmax_before_cross_entropy,
     target_dtypes_and_shapes,
 )
-from .precision import float64_vs_float32, round_to_tf32, tf32_matmul
-from .training import eval_and_inference_mode, forgetting_zero_grad, momentum_formula
-from .weights import default_init, from_numpy_shares_memory, weight_layout
+from parity.experiments.pitfalls.precision import float64_vs_float32, round_to_tf32, tf32_matmul
+from parity.experiments.pitfalls.training import (
+    eval_and_inference_mode,
+    forgetting_zero_grad,
+    momentum_formula,
+)
+from parity.experiments.pitfalls.weights import (
+    default_init,
+    from_numpy_shares_memory,
+    weight_layout,
+)
 
 __all__ = [
     "PITFALLS",

@@ -5,7 +5,7 @@ one ulp per operation. Most runs carry that difference along unchanged; a run at
 stability (a large learning rate with heavy momentum) amplifies it step after step until the
 two loss curves part by O(1). Such a run is as far from *itself*, started one ulp away, as
 from the other implementation, so no tolerance can tell a mistake from rounding after that
-point. ``parity.run`` measures this (``parity.outcome``) and reports ``"chaotic"``.
+point. ``parity.run`` measures this (``parity.harness.outcome``) and reports ``"chaotic"``.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ import dataclasses
 
 import numpy as np
 
-from ..._util.threads import limit_threads
-from ...compare import Comparison, compare
-from ...outcome import one_ulp_up
-from ...runner import SideResult, prepare, run, train_side
-from ...sides import TORCH
-from ...spec import RunSpec
-from ...tolerances import tolerance
-from .common import Numbers
+from parity._util.threads import limit_threads
+from parity.compare import Comparison, compare
+from parity.experiments.pitfalls.common import Numbers
+from parity.harness.outcome import one_ulp_up
+from parity.harness.runner import SideResult, prepare, run, train_side
+from parity.harness.sides import TORCH
+from parity.spec import RunSpec
+from parity.tolerances import tolerance
 
 # SGD lr 0.3 with momentum 0.9 (an effective step of lr / (1 - momentum) = 3) on spirals
 CHAOTIC_SPEC = RunSpec(

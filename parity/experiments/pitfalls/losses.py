@@ -9,10 +9,9 @@ import torch
 from torch import nn
 
 import scratch
-
-from ..._util.threads import limit_threads
-from ...data import load_dataset
-from .common import Numbers, max_abs, raises
+from parity._util.threads import limit_threads
+from parity.data import load_dataset
+from parity.experiments.pitfalls.common import Numbers, max_abs, raises
 
 
 def softmax_before_cross_entropy(seed: int = 0) -> Numbers:

@@ -8,12 +8,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..._util.threads import limit_threads
-from ...data import load_dataset
-from ...runner import build, prepare, run
-from ...sides import SCRATCH, TORCH
-from ...spec import RunSpec
-from .common import Numbers, raises, rel_diff
+from parity._util.threads import limit_threads
+from parity.data import load_dataset
+from parity.experiments.pitfalls.common import Numbers, raises, rel_diff
+from parity.harness.runner import build, prepare, run
+from parity.harness.sides import SCRATCH, TORCH
+from parity.spec import RunSpec
 
 DTYPES = ("float32", "float64")
 

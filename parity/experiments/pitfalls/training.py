@@ -13,13 +13,12 @@ from torch import nn
 
 import scratch
 import torch_impl
-
-from ..._util.threads import limit_threads
-from ...data import load_dataset
-from ...runner import Setup, build, build_networks, prepare
-from ...sides import SCRATCH, TORCH, Implementation
-from ...spec import RunSpec
-from .common import Numbers, max_abs, raises
+from parity._util.threads import limit_threads
+from parity.data import load_dataset
+from parity.experiments.pitfalls.common import Numbers, max_abs, raises
+from parity.harness.runner import Setup, build, build_networks, prepare
+from parity.harness.sides import SCRATCH, TORCH, Implementation
+from parity.spec import RunSpec
 
 FIRST_WEIGHT = "0.weight"  # the first Linear layer's weight, in both state dicts
 

@@ -12,9 +12,8 @@ from torch import nn
 
 import scratch
 import torch_impl
-
-from ..._util.threads import limit_threads
-from .common import Numbers, max_abs, raises
+from parity._util.threads import limit_threads
+from parity.experiments.pitfalls.common import Numbers, max_abs, raises
 
 
 def weight_layout(seed: int = 0) -> Numbers:

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..._util.style import SCRATCH, TORCH, format_error, save_figure, use_agg
-from ...data import Dataset, load_dataset
-from ..figures import CURVE_FLOOR, margins
+from parity._util.style import SCRATCH, TORCH, format_error, save_figure, use_agg
+from parity.data import Dataset, load_dataset
+from parity.report.figures import CURVE_FLOOR, margins
 
 if TYPE_CHECKING:
-    from ...runner import ParityResult, SideResult
+    from parity.harness.runner import ParityResult, SideResult
 
 MESH = 200  # decision-boundary grid points per axis
 # class colours for decision boundaries: Set2 without blue and orange, which mean scratch/torch
@@ -28,7 +28,7 @@ def boundary_probabilities(
     The sides are the run's candidate and reference, each rebuilt with its final weights;
     a binary side's ``P(1)`` becomes the two columns ``(1 − P(1), P(1))``.
     """
-    from ...runner import trained_models
+    from parity.harness.runner import trained_models
 
     spec = run.spec
     models = trained_models(run)

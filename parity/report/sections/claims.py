@@ -8,8 +8,8 @@ from functools import partial
 from pathlib import Path
 from typing import Protocol
 
-from ..context import ReportContext, Section
-from ..jobs import Batch
+from parity.report.context import ReportContext, Section
+from parity.report.jobs import Batch
 
 
 class Claim(Protocol):
@@ -29,7 +29,7 @@ def run_claims(
 ) -> Sequence[Claim]:
     """The claim experiments (``run_claims`` of the experiments layer), imported when the
     report runs them: they import torch and matplotlib."""
-    from ...experiments.claims import run_claims as run_experiments
+    from parity.experiments.claims import run_claims as run_experiments
 
     return run_experiments(figures, quick=quick, seed=seed, progress=progress)
 

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..._util.style import SCRATCH, TORCH, save_figure, use_agg
-from ...data import TASKS
-from ...spec import DEFAULT_HEAD, HEADS
-from ..context import ReportContext, Section
-from ..figures import CURVE_FLOOR, margins, plot_loss_difference
+from parity._util.style import SCRATCH, TORCH, save_figure, use_agg
+from parity.data import TASKS
+from parity.report.context import ReportContext, Section
+from parity.report.figures import CURVE_FLOOR, margins, plot_loss_difference
+from parity.spec import DEFAULT_HEAD, HEADS
 
 if TYPE_CHECKING:
-    from ...grid import CellResult
+    from parity.harness.grid import CellResult
 
 _DEPTH_RANK = {"shallow": 0, "deep": 1, "nohidden": 2}  # which depth to draw when several ran
 
@@ -39,7 +39,7 @@ def _pick_curve_cells(
 
 
 def _activation_title(activation: str) -> str:
-    from ...grid import MIXED
+    from parity.harness.grid import MIXED
 
     if activation == "none":
         return "no hidden layer (linear / logistic / softmax regression)"

@@ -5,20 +5,19 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..._util.style import format_error
-from ...data import DATASETS
-from ...spec import RunSpec
-from ..context import ReportContext, Section
-from ..figures import CURVE_FLOOR
-from ..jobs import Batch, Workers
-from .boundary import plot_boundary
+from parity._util.style import format_error
+from parity.data import DATASETS
+from parity.report.context import DatasetRun, ReportContext, Section
+from parity.report.figures import CURVE_FLOOR
+from parity.report.jobs import Batch, Workers
+from parity.report.sections.boundary import plot_boundary
+from parity.spec import RunSpec
 
 if TYPE_CHECKING:
-    from ...runner import ParityResult
+    pass
 
 QUICK_EPOCH_DIVISOR = 5  # --quick trains the dataset runs for a fifth of their epochs
 # one parity run per built-in dataset: a network that learns it and stays in lock step
@@ -37,14 +36,6 @@ DATASET_SPECS: dict[str, dict[str, Any]] = {
 BOUNDARY_DATASETS = ("xor", "moons", "circles", "spirals", "blobs")
 
 
-@dataclass
-class DatasetRun:
-    """One dataset's parity run and what the report shows of it."""
-
-    spec: RunSpec
-    result: ParityResult
-
-
 def dataset_specs(dtype: str, device: str, seed: int, *, quick: bool) -> dict[str, RunSpec]:
     """The report's run per built-in dataset (``DATASET_SPECS``), shortened with ``quick``."""
     specs = {}
@@ -59,7 +50,7 @@ def dataset_specs(dtype: str, device: str, seed: int, *, quick: bool) -> dict[st
 
 def run_dataset(spec: RunSpec, name: str) -> DatasetRun:
     """``parity.run(spec, name)``: one dataset's run."""
-    from ...runner import run
+    from parity.harness.runner import run
 
     return DatasetRun(spec, run(spec, name))
 

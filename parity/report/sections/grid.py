@@ -10,14 +10,14 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from ..._util.style import format_error
-from ...tolerances import tolerance
-from ..context import ReportContext, Section
-from ..jobs import Batch, Workers
+from parity._util.style import format_error
+from parity.report.context import ReportContext, Section
+from parity.report.jobs import Batch, Workers
+from parity.tolerances import tolerance
 
 if TYPE_CHECKING:
-    from ...compare import Comparison
-    from ...grid import Cell, CellResult
+    from parity.compare import Comparison
+    from parity.harness.grid import Cell, CellResult
 
 QUICK_MIN_STEPS = 60  # training steps per grid cell with --quick (the full grid uses >= 500)
 # --quick's representative cells: (activation, depth, head) x every requested dtype; together
@@ -45,7 +45,7 @@ def report_cells(
 ) -> list[Cell]:
     """The cells the report checks: ``grid_cells`` for ``device`` and ``dtypes``, or with
     ``quick`` the ``QUICK_CELLS`` among them; seeded with ``seed``."""
-    from ...grid import grid_cells
+    from parity.harness.grid import grid_cells
 
     cells = grid_cells(devices=(device,), dtypes=tuple(dtypes), seed=seed)
     if quick:
@@ -57,7 +57,7 @@ def run_grid(
     cells: Sequence[Cell], *, min_steps: int | None = None, stream: TextIO | None = sys.stderr
 ) -> list[CellResult]:
     """``check_cell`` for every cell (``min_steps`` None: the grid's own number of steps)."""
-    from ...grid import MIN_STEPS, check_cell
+    from parity.harness.grid import MIN_STEPS, check_cell
 
     batch = Workers().start(check_cell, [(cell, min_steps or MIN_STEPS) for cell in cells])
     return batch.results("grid", stream)
@@ -66,7 +66,7 @@ def run_grid(
 def grid_batch(ctx: ReportContext) -> Batch[CellResult]:
     """``check_cell`` over the report's cells (``QUICK_MIN_STEPS`` steps each with
     ``--quick``), started on ``ctx.workers``."""
-    from ...grid import MIN_STEPS, check_cell
+    from parity.harness.grid import MIN_STEPS, check_cell
 
     options = ctx.options
     cells = report_cells(ctx.device, options.dtypes, quick=options.quick, seed=options.seed)

@@ -15,8 +15,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ...experiments.bench_page import FIGURE
-from ..context import ReportContext, Section
+from parity.experiments.bench_page import FIGURE
+from parity.report.context import ReportContext, Section
 
 TITLE = "Performance"
 MEASURED_FIGURES = (FIGURE,)  # figures drawn from timings: they differ between regenerations
@@ -27,8 +27,8 @@ def measure_performance(figures: Path, *, quick: bool, device: str) -> str:
     """The bench's page as Markdown, its figure drawn into ``figures`` (linked as
     ``figures/bench.png``): quick configuration, every core, torch on ``device`` (``cpu``;
     ``cuda``: also on the GPU); the ``QUICK_CONFIGS`` sizes with ``quick``, all otherwise."""
-    from ...experiments.bench import CONFIGS
-    from ...experiments.bench_page import performance_section as bench_section
+    from parity.experiments.bench import CONFIGS
+    from parity.experiments.bench_page import performance_section as bench_section
 
     names = QUICK_CONFIGS if quick else tuple(CONFIGS)
     bench_device = "cuda" if device.startswith("cuda") else "cpu"

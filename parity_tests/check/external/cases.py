@@ -10,8 +10,8 @@ the way ``nn-parity check FILE.py:NAME`` loads them. Used by test_check_external
 import importlib.util
 from pathlib import Path
 
+from parity.check.adapters.loader import load_implementation
 from parity.check.examples import Example
-from parity.check.loader import load_implementation
 
 HERE = Path(__file__).resolve().parent
 

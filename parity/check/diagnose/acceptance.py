@@ -1,0 +1,50 @@
+"""What makes a hypothesis a diagnosis: ``accept`` (the candidate within the tolerance of the
+reference, and distinguishable from torch's correct value) and the pitfall each links to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parity.check.measure import scaled_error
+from parity.check.rows import Diagnosis, Evidence
+
+DOC = "docs/PORTING.md#"
+PITFALLS = {
+    "factor": DOC + "a-sum-instead-of-a-mean-and-other-constant-factors",
+    "mse_d": DOC + "mseloss-averages-over-nd-not-n",
+    "transposed": DOC + "weights-in-out-vs-torchs-out-in",
+    "mask": DOC + "the-relu-mask-where-torchs-gradient-is-exactly-0",
+    "derivative": DOC + "activation-derivatives-from-the-output-not-the-input",
+    "bias": DOC + "the-bias-gradient-sums-over-the-batch",
+    "softmax": DOC + "softmax-before-crossentropyloss",
+    "accumulate": DOC + "forgetting-zero_grad-gradients-accumulate",
+    "momentum": DOC + "torchs-momentum-formula-vs-the-classical-one",
+    "adam": DOC + "adam-bias-correction-and-where-eps-goes",
+    "l2": DOC + "an-l2-penalty-in-the-loss-vs-weight_decay",
+    "activation": DOC + "2-activations",
+    "float32": DOC + "float64-numpy-vs-float32-torch",
+}
+# (pattern, what yours does, the fix, yours under that mistake, key of PITFALLS)
+Variant = tuple[str, str, str, Any, str]
+
+
+def accept(
+    ev: Evidence,
+    candidate: Any,
+    reference: Any,
+    pattern: str,
+    text: str,
+    fix: str,
+    pitfall: str,
+    *,
+    distinct_from: Any = None,
+) -> Diagnosis | None:
+    """The diagnosis if ``candidate`` matches ``reference`` within the evidence's tolerance
+    and ``distinct_from`` (torch's value, or yours before the fix) does not."""
+    tol = ev.context["tol"]
+    residual = scaled_error(candidate, reference)
+    if residual > tol:
+        return None
+    if distinct_from is not None and scaled_error(distinct_from, reference) <= tol:
+        return None
+    return Diagnosis(pattern, text, fix, residual, tol, PITFALLS[pitfall])
