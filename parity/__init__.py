@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from parity._util import moved
 from parity.spec import RunSpec
 
 if TYPE_CHECKING:
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from parity.harness.runner import ParityResult
 
 __all__ = ["ParityResult", "RunSpec", "run"]
+
+moved.install()  # old module paths (parity.files, parity.sides...) keep working, with a warning
 
 
 def run(spec: RunSpec, data: Dataset | str, **kwargs: Any) -> ParityResult:

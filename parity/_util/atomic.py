@@ -32,7 +32,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from parity._util.signals import Interrupted, signals_held
+from parity._util.signals import signals_held
+from parity.errors import Interrupted
 
 
 def _umask() -> int:

@@ -18,11 +18,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from parity.errors import InUseError
+
 _ATTEMPTS = 20  # a lock file replaced under us this many times in a row: give up
-
-
-class InUseError(BlockingIOError):
-    """Another command holds the output's lock."""
 
 
 def lock_path(dest: Path) -> Path:

@@ -33,11 +33,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from parity._util.atomic import ReservedFile, reserved_file
-from parity._util.lock import InUseError, exclusive
-
-
-class OutputError(ValueError):
-    """An output path that cannot be used (empty, a device, an input, the root)."""
+from parity._util.lock import exclusive
+from parity.errors import InUseError, OutputError
 
 
 def shown(option: str, path: str | os.PathLike[str]) -> str:

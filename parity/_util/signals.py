@@ -25,16 +25,9 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
+from parity.errors import Interrupted
+
 HELD = (signal.SIGINT, signal.SIGTERM)
-
-
-class Interrupted(KeyboardInterrupt):
-    """SIGINT or SIGTERM as an exception. ``written`` names the output already published when
-    the signal arrived while it was being put in place (None: nothing was written)."""
-
-    def __init__(self, signum: int, written: str | None = None) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum, self.written = int(signum), written
 
 
 def signal_number(err: KeyboardInterrupt) -> int:

@@ -10,16 +10,8 @@ from typing import Any
 import numpy as np
 
 from parity.check.adapters.structure import HEADS, LAYOUTS
+from parity.errors import InputError, InputTypeError
 from parity.spec import seed_problem
-
-
-class InputError(ValueError):
-    """A wrong value given to ``parity.check`` (a ValueError; ``nn-parity check`` exits 2)."""
-
-
-class InputTypeError(TypeError):
-    """A wrong type given to ``parity.check`` (a TypeError; ``nn-parity check`` exits 2)."""
-
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
 OUTPUT_ACTIVATIONS = ("sigmoid", "softmax")

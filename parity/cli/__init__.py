@@ -49,8 +49,9 @@ scikit-learn for a file or for ``xor``, ``spirals`` and ``sine``, and matplotlib
 to draw a figure.
 """
 
-from parity.cli.common import PROG, UsageError, user_input
+from parity.cli.common import PROG, user_input
 from parity.cli.main import COMMANDS, build_parser, installed_version, main
+from parity.errors import UsageError
 
 __all__ = ["COMMANDS", "PROG", "UsageError", "build_parser", "installed_version", "main",
            "user_input"]  # fmt: skip

@@ -18,29 +18,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from parity._util.outputs import OutputError, locked_output, reserved_output
+from parity._util.outputs import locked_output, reserved_output
+from parity.cli.common import HelpFormatter
+from parity.errors import InputError
 from parity.spec import check_seed
 
 if TYPE_CHECKING:
     from parity.check.report import CheckReport
-
-PROG = "nn-parity"
-
-
-class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
-    """``(default: X)`` only where there is a default to show (as the other commands)."""
-
-    def _get_help_string(self, action: argparse.Action) -> str | None:
-        if action.default is None or action.default is False or "default" in (action.help or ""):
-            return action.help
-        return super()._get_help_string(action)
-
 
 def add_parser(subparsers: Any) -> None:
     """Register the ``check`` sub-command on the ``nn-parity`` parser's ``subparsers``."""
@@ -51,7 +40,7 @@ def add_parser(subparsers: Any) -> None:
         "parity.check.Functional or Layers) against torch: structure, forward, backward, "
         "finite differences of your own loss, training steps. Exit 0: agrees; 1: mismatch "
         "(the first divergence is named and diagnosed); 2: bad input.",
-        formatter_class=_Formatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument(
         "file",
@@ -136,11 +125,6 @@ def _seed(text: str) -> int:
         ) from err
 
 
-def _error(message: str) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
-    return 2
-
-
 def _check_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "rows": args.rows,
@@ -197,7 +181,7 @@ def _outputs(report: Any, args: argparse.Namespace) -> int:
     if args.json is not None:
         _write_json(args, report.to_json())
     if report.structure_error:
-        return _error(
+        raise InputError(
             f"structure does not fit: {report.structure_error} (the tree above marks the row)"
         )
     return 0 if report.ok else 1
@@ -211,37 +195,32 @@ def _file_check(args: argparse.Namespace) -> int:
     kw = _check_kwargs(args)
     if args.data:
         if not args.target:
-            return _error("--data needs --target (the column to predict)")
+            raise InputError("--data needs --target (the column to predict)")
         from parity.data.files import load_arrays
 
         try:
             X, y, _, _ = load_arrays(args.data, target=args.target, task=impl.head)
         except ValueError as err:  # the file's problem, named by the reader
-            return _error(str(err))
+            raise InputError(str(err)) from None
         return _outputs(check(impl, X=X, y=y, **kw), args)
     if args.target:
-        return _error("--target goes with --data")
+        raise InputError("--target goes with --data")
     return _outputs(check(impl, args.dataset, **kw), args)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``nn-parity check``; returns the exit status."""
-    from parity.check.inputs import InputError, InputTypeError
-
     modes = [bool(args.file), args.self_check, args.demo is not None]
     if sum(modes) != 1:
-        return _error(
+        raise InputError(
             "give FILE.py[:NAME], --self or --demo (exactly one) (see nn-parity check --help)"
         )
-    try:
-        with _reserved_outputs(args):
-            if args.self_check:
-                return self_check(args, _check_kwargs(args), _outputs)
-            if args.demo is not None:
-                return demo(args, _outputs)
-            return _file_check(args)
-    except (InputError, InputTypeError, OutputError, OSError) as err:  # a bug keeps its traceback
-        return _error(str(err))
+    with _reserved_outputs(args):  # errors: one line from parity.cli.main's handler
+        if args.self_check:
+            return self_check(args, _check_kwargs(args), _outputs)
+        if args.demo is not None:
+            return demo(args, _outputs)
+        return _file_check(args)
 
 
 # ------------------------------------------------- the built-in runs: --self and --demo
@@ -306,7 +285,6 @@ def demo(args: argparse.Namespace, outputs: Outputs) -> int:
     """``--demo``: the correct examples; ``--demo NAME``: that one; ``--demo list``."""
     from parity.check.api import check
     from parity.check.examples import CORRECT, EXAMPLES
-    from parity.check.inputs import InputError
 
     if args.demo == "list":
         for e in EXAMPLES.values():

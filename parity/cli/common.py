@@ -15,32 +15,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
+from parity.errors import OptionError, UsageError
 from parity.spec import SEED_LIMIT, seed_problem
 
 PROG = "nn-parity"
 DEVICES = ("auto", "cpu", "cuda")
 
 
-class UsageError(ValueError):
-    """A bad option value or input file: ``main`` prints it as one line and exits 2."""
-
-
-class OptionError(UsageError):
-    """A bad option value, with the hint ``(see nn-parity COMMAND --help)`` after it."""
-
-    def __init__(self, message: str, command: str) -> None:
-        super().__init__(f"{message} (see {PROG} {command} --help)")
-
-
 def one_line(message: object) -> str:
     """``message`` as one line: control characters (a newline in a file name) shown escaped,
     as ``repr`` writes them (``\\n``, ``\\r``, ``\\x1b``), so an error stays one line."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(message))
-
-
-class Failure(Exception):
-    """A command that could not do its work though its input was valid (a training run that
-    diverged): ``main`` prints it as one line and exits 1."""
 
 
 @contextmanager

@@ -2,11 +2,11 @@
 
 Each command is a module in ``COMMANDS`` with ``add_parser(subparsers)``, which adds its
 sub-command and sets its ``handler`` (``run(args) -> exit status``); a new command is one
-more module here. ``main`` runs the handler and turns the command's own usage error
-(``UsageError``) and an OSError into one line ``nn-parity: error: ...`` and exit status 2,
-a ``Failure`` (a diverged training run) into one such line and exit status 1, Ctrl-C and
-SIGTERM into one line and exit status 130 / 143; any other exception is a bug and keeps its
-traceback.
+more module here. ``main`` runs the handler, the one handler of every command: a
+``parity.errors.ParityError`` becomes one line ``nn-parity: error: ...`` and its exit status
+(2 for bad input, 1 for a failure such as a diverged training run), an OSError one such line
+and exit status 2, Ctrl-C and SIGTERM one line and exit status 130 / 143; any other
+exception is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from parity._util.outputs import OutputError
 from parity._util.signals import exit_on_signal, signal_number, sigterm_as_interrupt
 from parity.cli import bench, check, predict, report, train
-from parity.cli.common import PROG, Failure, HelpFormatter, Parser, UsageError, one_line
+from parity.cli.common import PROG, HelpFormatter, Parser, one_line
+from parity.errors import ParityError
 
 COMMANDS = (report, train, predict, bench, check)  # in the order `nn-parity --help` lists them
 
@@ -109,17 +109,12 @@ def _run(args: argparse.Namespace) -> int:
     except BrokenPipeError:  # stdout closed early (`| head`): stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-    except (UsageError, OutputError, OSError) as err:
+    except ParityError as err:  # bad input (2) or work that could not be done (1)
+        print(f"{PROG}: error: {one_line(err)}", file=sys.stderr)
+        return err.exit_status
+    except OSError as err:  # a file the user named: missing, unreadable, a full disk
         print(f"{PROG}: error: {one_line(err)}", file=sys.stderr)
         return 2
-    except Failure as err:
-        print(f"{PROG}: error: {one_line(err)}", file=sys.stderr)
-        return 1
-    except FloatingPointError as err:
-        if not hasattr(err, "step"):  # not a diverged training run: a bug
-            raise
-        print(f"{PROG}: error: {one_line(err)}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt as err:
         print(f"{PROG}: {interrupted_line(err)}", file=sys.stderr)
         return 128 + signal_number(err)

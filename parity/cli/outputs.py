@@ -29,7 +29,6 @@ from pathlib import Path
 
 from parity._util.atomic import recover, staging_dir, swap_dir
 from parity._util.outputs import (
-    OutputError,
     check_not_an_input,
     locked_output,
     reserved_output,
@@ -37,7 +36,7 @@ from parity._util.outputs import (
     shown,
     unwritable,
 )
-from parity.cli.common import UsageError
+from parity.errors import OutputError, UsageError
 from parity.harness.sides import IMPLEMENTATIONS
 
 __all__ = [

@@ -21,16 +21,10 @@ import numpy as np
 
 from parity._util.atomic import ReservedFile
 from parity._util.threads import limit_threads
-from parity.cli.common import (
-    DEVICES,
-    UsageError,
-    add_command,
-    output_path,
-    resolve_device,
-    user_input,
-)
+from parity.cli.common import DEVICES, add_command, output_path, resolve_device, user_input
 from parity.cli.model_card import ModelCard, read_card
 from parity.cli.outputs import RUN_FILES, check_not_an_input, reserved_output, shown
+from parity.errors import UsageError
 from parity.harness.sides import IMPLEMENTATIONS, TORCH, Implementation
 
 

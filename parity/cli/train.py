@@ -17,13 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from parity._util.signals import Interrupted, signal_number
+from parity._util.signals import signal_number
 from parity._util.threads import limit_threads
 from parity.cli.common import (
     DEVICES,
-    Failure,
-    OptionError,
-    UsageError,
     add_command,
     check_number,
     check_out_dir,
@@ -38,6 +35,7 @@ from parity.cli.model_card import ModelCard
 from parity.cli.outputs import check_outside, run_transaction
 from parity.cli.train_outputs import epoch_table, history_json, plot_history
 from parity.data import DATASETS
+from parity.errors import Failure, Interrupted, OptionError, UsageError
 from parity.harness.sides import SCRATCH, TORCH, Implementation
 from parity.spec import HEADS, INITS, OPTIMIZERS, RunSpec
 

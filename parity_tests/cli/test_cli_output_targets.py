@@ -106,8 +106,8 @@ def test_the_training_curve_leaves_no_file_open_when_interrupted(tmp_path, monke
     """An interrupt while the PNG is written (SIGTERM: ``Interrupted``) closes figure and file."""
     import matplotlib.figure
 
-    from parity._util.signals import Interrupted
     from parity._util.style import save_figure, use_agg
+    from parity.errors import Interrupted
 
     def interrupted(self, fname, **kwargs):
         fname.write(b"partial")

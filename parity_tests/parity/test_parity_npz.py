@@ -124,8 +124,8 @@ def hostile(tmp_path, case):
 
 HOSTILE = {  # case: message (regex)
     "tera": r"array 'y' of shape \(1000000000000,\) and dtype float64 would take 7\.28 TiB, over "
-            r"the limit of 1 GiB \(parity\.files\.MAX_BYTES\); pass max_bytes=\.\.\. to "
-            r"parity\.files to allow more",
+            r"the limit of 1 GiB \(parity\.data\.files\.MAX_BYTES\); pass max_bytes=\.\.\. to "
+            r"parity\.data\.files to allow more",
     "tall-X": r"array 'X' of shape \(50000000, 3\) and dtype float64 would take 1\.12 GiB, over "
               r"the limit of 1 GiB",
     "lying-zip-size": r"array 'X' \(4026531840 bytes unpacked\) would take 3\.75 GiB, over the "

@@ -178,5 +178,6 @@ def test_the_candidate_is_a_value_and_names_itself():
     assert list(result.sides) == ["mine", "torch"] and result.candidate.name == "mine"
     assert not result.ok
     assert "test accuracy: mine " in result.summary()
-    with pytest.raises(TypeError, match=r"candidate must be a parity\.sides\.Implementation"):
+    must = r"candidate must be a parity\.harness\.sides\.Implementation"
+    with pytest.raises(TypeError, match=must):
         parity.run(RunSpec(), "moons", candidate=scratch)

@@ -20,8 +20,9 @@ from parity._util.atomic import (
     staging_dir,
     swap_dir,
 )
-from parity._util.lock import InUseError, exclusive, lock_path
-from parity._util.signals import Interrupted, signals_held, sigterm_as_interrupt
+from parity._util.lock import exclusive, lock_path
+from parity._util.signals import signals_held, sigterm_as_interrupt
+from parity.errors import Interrupted, InUseError
 
 
 def mode(path):

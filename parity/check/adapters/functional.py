@@ -17,8 +17,6 @@ import numpy as np
 
 from parity.check.adapters.structure import LinearSpec
 from parity.check.inputs import (
-    InputError,
-    InputTypeError,
     as_array,
     as_grad,
     as_number,
@@ -28,6 +26,7 @@ from parity.check.inputs import (
     check_layout,
     check_param,
 )
+from parity.errors import InputError, InputTypeError
 
 LossFn = Callable[[np.ndarray, np.ndarray, dict[str, np.ndarray]], Any]
 UpdateFn = Callable[[dict[str, np.ndarray], dict[str, np.ndarray], float], Any]

@@ -30,8 +30,6 @@ from parity.check.adapters.probes import activation_kind
 from parity.check.adapters.structure import LinearSpec
 from parity.check.inputs import (
     ACTIVATIONS,
-    InputError,
-    InputTypeError,
     as_array,
     as_grad,
     as_number,
@@ -40,6 +38,7 @@ from parity.check.inputs import (
     check_layout,
     check_param,
 )
+from parity.errors import InputError, InputTypeError
 
 UpdateFn = Callable[[list[Any], float], Any]
 

@@ -16,13 +16,9 @@ from pathlib import Path
 
 from parity.check.adapters.functional import Functional
 from parity.check.adapters.layers import Layers
-from parity.check.inputs import InputError
+from parity.errors import LoadError
 
 DEFAULT_NAME = "implementation"
-
-
-class LoadError(InputError):
-    """Your file or its callable cannot give an implementation; the message says why."""
 
 
 def split_spec(spec: str) -> tuple[Path, str]:

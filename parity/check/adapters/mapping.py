@@ -15,13 +15,13 @@ from parity.check.adapters.probes import linear_layout
 from parity.check.adapters.structure import (
     LinearSpec,
     Net,
-    StructureError,
     decide_layout,
     draw_tree,
     in_out,
     render_rows,
 )
 from parity.check.run import reference
+from parity.errors import StructureError
 
 OUTPUT_FOR_HEAD = {"binary": "sigmoid", "multiclass": "softmax"}
 

@@ -75,15 +75,6 @@ class Net:
         return arr.reshape(lead + tuple(shape or ()))
 
 
-class StructureError(Exception):
-    """Your tensors do not fit torch's network; ``tree`` shows the mapping, bad row marked."""
-
-    def __init__(self, message: str, tree: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.tree = tree
-
-
 def in_out(shape: tuple[int, ...], layout: str) -> tuple[int, int]:
     """``(fan_in, fan_out)`` of a weight of ``shape``; a vector ``(n,)`` is one output."""
     if len(shape) == 1:

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from parity.check.inputs import InputError, InputTypeError, check_positive_int
+from parity.check.inputs import check_positive_int
+from parity.errors import InputError, InputTypeError
 
 DEFAULT_DATASET = {"multiclass": "digits", "binary": "breast_cancer", "regression": "diabetes"}
 DEFAULT_ROWS = 64
