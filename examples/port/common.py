@@ -7,6 +7,7 @@ their printed losses agree: the port is shown to be faithful, not only claimed t
 from __future__ import annotations
 
 import numpy as np
+
 from parity.data import load_dataset
 
 SEED = 0
