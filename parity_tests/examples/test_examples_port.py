@@ -118,3 +118,20 @@ def test_the_torch_steps_hold_the_initial_weights_at_import():
         for k, i in zip((1, 2, 3), (0, 2, 4), strict=True):
             np.testing.assert_array_equal(state[f"{i}.weight"], weights[f"W{k}"].T)
             np.testing.assert_array_equal(state[f"{i}.bias"], weights[f"b{k}"])
+
+
+def test_the_pages_planted_mistake_is_named_as_the_page_says():
+    """TUTORIAL.md: step 1 without the mean's 1/N is found at W3, as a factor N."""
+    from parity.check import Functional, check
+
+    step1, weights = _module("step1_numpy"), _module("common").initial_weights()
+
+    def without_the_mean(X, y, params):
+        loss, grads = step1.loss_and_grads(X, y, params)
+        return loss, {k: g * len(y) for k, g in grads.items()}
+
+    report = check(Functional(without_the_mean, weights, activation="tanh", head="binary"),
+                   dataset="moons")  # fmt: skip
+    d = report.first_divergence
+    assert (d.stage, d.name, d.diagnosis.pattern) == ("backward", "W3", "factor")
+    assert "a missing 1/N" in d.diagnosis.text
