@@ -1,0 +1,46 @@
+"""Step 6: a DataLoader hands out the minibatches.
+
+2 inputs -> 16 tanh -> 16 tanh -> 1 logit, BCEWithLogitsLoss, minibatch SGD.
+Run: python examples/port/step6_dataloader.py
+"""
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from common import LR, PRINT_EVERY, batch_order, initial_weights, moons
+
+X, y, X_test, y_test = (torch.tensor(a) for a in moons())  # float64 stays float64
+model = nn.Sequential(
+    nn.Linear(2, 16), nn.Tanh(),
+    nn.Linear(16, 16), nn.Tanh(),
+    nn.Linear(16, 1),  # a logit: the sigmoid lives in the loss
+).to(torch.float64)
+loss_fn = nn.BCEWithLogitsLoss()  # sigmoid + binary cross-entropy, computed stably
+optimizer = torch.optim.SGD(model.parameters(), lr=LR)
+# Usually DataLoader(..., batch_size=25, shuffle=True) for each epoch; here the batches are
+# NumPy's, drawn once for all epochs, so that the losses match the other steps.
+loader = DataLoader(TensorDataset(X, y), batch_sampler=batch_order())
+
+w = initial_weights()
+with torch.no_grad():  # nn.Linear stores weight (out, in): ours is (in, out), so transpose
+    for k, layer in enumerate((model[0], model[2], model[4]), start=1):
+        layer.weight.copy_(torch.tensor(w[f"W{k}"].T))
+        layer.bias.copy_(torch.tensor(w[f"b{k}"]))
+
+
+def main() -> None:
+    for step, (xb, yb) in enumerate(loader):
+        optimizer.zero_grad()  # gradients add up otherwise
+        loss = loss_fn(model(xb)[:, 0], yb)
+        loss.backward()  # fills p.grad for every p in model.parameters()
+        optimizer.step()  # p -= lr * p.grad, for every p
+        if step % PRINT_EVERY == 0:
+            print(f"step {step:3d}  loss {loss.item():.6g}")
+    with torch.inference_mode():
+        p = torch.sigmoid(model(X_test)[:, 0])
+    print(f"test accuracy {torch.mean(((p > 0.5) == y_test).double()):.3f}")
+
+
+if __name__ == "__main__":
+    main()
