@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from parity.check import check
-from parity.check.loader import load_implementation
+from parity.check.adapters.loader import load_implementation
 
 ROOT = Path(__file__).resolve().parents[2]
 EXERCISES = ROOT / "examples" / "exercises"
