@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from parity.check.measure import Measure
+from parity.compare import Comparison
 
 STAGES = ("structure", "forward", "backward", "oracle", "training")
 # statuses
@@ -79,8 +79,8 @@ class Row:
     name: str
     what: str
     torch: str
-    e2e: Measure | None
-    tf: Measure | None = None
+    e2e: Comparison | None
+    tf: Comparison | None = None
     status: str = ""
     diagnosis: Diagnosis | None = None
     evidence: Evidence | None = None  # for the teacher-forced value when there is one

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from parity.check import Functional, Layers, check
+from parity.check.agreement import F32_FLOOR, F32_MULTIPLE, measure
 from parity.check.examples import EXAMPLES
 from parity.check.examples import functional_net as F
 from parity.check.examples import layers_net as L
-from parity.check.measure import F32_FLOOR, F32_MULTIPLE, measure
 
 
 def _einsum_loss(slope=0.01):

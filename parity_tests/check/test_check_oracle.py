@@ -9,9 +9,9 @@ import pytest
 
 from parity.check import Layers, check
 from parity.check.examples import layers_net as L
-from parity.check.measure import Measure
 from parity.check.rows import NOT_COUNTED, Row
 from parity.check.run.oracle import EPS, _differences, _entries, _measure, float32_inside, verdict
+from parity.compare import Comparison
 
 TOL = 1e-7  # tolerance("finite_difference", "float64")
 
@@ -76,7 +76,7 @@ def test_float32_arithmetic_is_recognised():
 
 
 def _row(stage, ok):
-    m = Measure(0.0 if ok else 1.0, 1e-12, ok)
+    m = Comparison("x", 0.0, 0.0, 0.0 if ok else 1.0, 1e-12, ok)
     return Row(stage, "W1", "gradient", "0.weight.grad", m)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from parity.check.measure import scaled_error
 from parity.check.rows import Diagnosis, Evidence
+from parity.compare import scaled_error
 
 DOC = "docs/PORTING.md#"
 PITFALLS = {

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from parity.check.agreement import statistics
 from parity.check.diagnose.acceptance import accept
-from parity.check.measure import scaled_error, statistics
 from parity.check.rows import Diagnosis, Evidence
+from parity.compare import scaled_error
 
 
 def l2_penalty(ev: Evidence) -> Diagnosis | None:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from parity.check.agreement import statistics
 from parity.check.diagnose.hypotheses import BY_ROLE
-from parity.check.measure import Measure, statistics
 from parity.check.rows import Diagnosis, Evidence, Row
+from parity.compare import Comparison
 
 
 def no_known_pattern(ev: Evidence) -> Diagnosis:
@@ -52,7 +53,7 @@ def raised(row: Row) -> Diagnosis:
     return Diagnosis("raised", text, fix)
 
 
-def chain_only(row: Row, ev: Evidence, alone: Measure) -> Diagnosis:
+def chain_only(row: Row, ev: Evidence, alone: Comparison) -> Diagnosis:
     """Right when fed torch's values (``alone``, the teacher-forced measurement), wrong end to
     end: the statistics of the end-to-end value."""
     yours, torch_value = ev.context.get("e2e", (None, None))

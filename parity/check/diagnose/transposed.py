@@ -14,9 +14,9 @@ import numpy as np
 from parity.check.adapters.functional import Functional
 from parity.check.adapters.layers import Layers
 from parity.check.diagnose.hypotheses import PITFALLS
-from parity.check.measure import scaled_error
 from parity.check.rows import Diagnosis, Row
 from parity.check.run.context import Setup
+from parity.compare import scaled_error
 from parity.tolerances import tolerance
 
 FIX = "for an (in, out) weight y = x @ W + b; for (out, in) y = x @ W.T + b"

@@ -9,10 +9,11 @@ from typing import Any
 import numpy as np
 
 from parity.check.adapters.structure import Net
-from parity.check.measure import Measure, judge, measure
+from parity.check.agreement import judge, measure
 from parity.check.rows import Evidence
 from parity.check.run.candidate import YourTrace
 from parity.check.run.reference import RefTrace
+from parity.compare import Comparison
 from parity.tolerances import tolerance
 
 
@@ -43,10 +44,10 @@ class Setup:
         """A torch tensor (``"0.weight"``...) in your layout and shape (``Net.user``)."""
         return self.net.user(key, arr)
 
-    def measure(self, yours: Any, v64: Any, v: Any, kind: str, problem: str = "") -> Measure:
+    def measure(self, yours: Any, v64: Any, v: Any, kind: str, problem: str = "") -> Comparison:
         """Yours against torch (float64, with torch-float32 ``v`` as yardstick in float32)."""
         if problem:
-            return Measure.failed(problem, judge(kind, self.dtype, None))
+            return Comparison.failed("yours", judge(kind, self.dtype, None), problem)
         torch32 = v if self.dtype == "float32" else None
         return measure(yours, v64, kind, self.dtype, torch32=torch32)
 

@@ -29,6 +29,7 @@ oracle says so instead of blaming the backward.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,8 +37,8 @@ import numpy as np
 
 from parity.check.adapters.functional import Functional
 from parity.check.adapters.layers import Layers
-from parity.check.measure import Measure
 from parity.check.rows import FAILS, OK, Row
+from parity.compare import Comparison
 from parity.tolerances import tolerance
 
 EPS = 1e-6
@@ -205,12 +206,14 @@ def _measure(
     idx: np.ndarray | None,
     numeric: Differences | None,
     scale: float,
-) -> Measure:
+) -> Comparison:
     """Your gradient at the probed entries against the central differences there, or at a
     kink against the interval between the one-sided differences."""
     tol = tolerance("finite_difference", "float64").value
     if idx is None or numeric is None:
-        return Measure.failed(f"your gradient has shape {g.shape}, the parameter {shape}", tol)
+        return Comparison.failed(
+            "oracle", tol, f"your gradient has shape {g.shape}, the parameter {shape}"
+        )
     allow = tol * scale
     kink = numeric.kinks(allow)
     low, high = numeric.one_sided()
@@ -226,7 +229,7 @@ def _measure(
         if n
         else ""
     )
-    return Measure(err, tol, err <= tol, float(diff.max()), note=note)
+    return Comparison("oracle", float(diff.max()), math.inf, err, tol, err <= tol, note=note)
 
 
 def _differences(

@@ -21,12 +21,13 @@ import numpy as np
 
 from parity.check.adapters.functional import Functional
 from parity.check.adapters.layers import Layers
-from parity.check.measure import Measure, judge, measure_steps
+from parity.check.agreement import judge, measure
 from parity.check.rows import INHERITED, ROOT, Row
 from parity.check.run import reference
 from parity.check.run import update_rules as updates
 from parity.check.run.candidate import describe
 from parity.check.run.context import Setup
+from parity.compare import Comparison
 
 
 @dataclass
@@ -136,7 +137,7 @@ def train_rows(
             )
     if yours.error:
         tol = judge("weights", s.dtype, None)
-        failed = Measure(np.inf, tol, False, first_bad_step=n_params, problem=yours.error)
+        failed = Comparison.failed("yours", tol, yours.error, first_bad_step=n_params)
         rows.append(Row("training", f"step {n_params}", "", "", failed))
     _attach(rows, s, yours, ref64, opt)
     return rows, yours, ref64
@@ -157,9 +158,11 @@ def _row(
     n = 0 if mine is None else len(mine)
     if n == 0:
         why = error or "shapes changed between steps"
-        return Row("training", name, what, key, Measure.failed(why, judge(kind, s.dtype, None)))
+        failed = Comparison.failed("yours", judge(kind, s.dtype, None), why)
+        return Row("training", name, what, key, failed)
     torch32 = None if s.dtype == "float64" else t32[:n]
-    m = measure_steps(np.asarray(mine, np.float64), t64[:n], kind, s.dtype, torch32=torch32)
+    mine64 = np.asarray(mine, np.float64)
+    m = measure(mine64, t64[:n], kind, s.dtype, torch32=torch32, per_step=True)
     return Row("training", name, what, key, m)
 
 
