@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .losses import _Loss
+from .losses import Loss
 from .module import Module
 
 
@@ -41,11 +41,11 @@ def _numeric(f: Any, arr: np.ndarray, eps: float) -> np.ndarray:
 
 
 def gradients(
-    obj: Module | _Loss,
+    obj: Module | Loss,
     x: np.ndarray,
     *,
     target: np.ndarray | None = None,
-    loss: _Loss | None = None,
+    loss: Loss | None = None,
     eps: float = 1e-6,
     seed: int = 0,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -63,7 +63,7 @@ def gradients(
     if any(p.dtype != np.float64 for p in params.values()):
         raise TypeError("gradcheck needs float64 parameters; build the model with dtype=float64")
 
-    if isinstance(obj, _Loss):
+    if isinstance(obj, Loss):
 
         def scalar() -> float:
             return obj(x, target)  # type: ignore[arg-type]
@@ -95,11 +95,11 @@ def gradients(
 
 
 def gradcheck_errors(
-    obj: Module | _Loss,
+    obj: Module | Loss,
     x: np.ndarray,
     *,
     target: np.ndarray | None = None,
-    loss: _Loss | None = None,
+    loss: Loss | None = None,
     eps: float = 1e-6,
     seed: int = 0,
 ) -> dict[str, float]:
@@ -112,11 +112,11 @@ def gradcheck_errors(
 
 
 def gradcheck(
-    obj: Module | _Loss,
+    obj: Module | Loss,
     x: np.ndarray,
     *,
     target: np.ndarray | None = None,
-    loss: _Loss | None = None,
+    loss: Loss | None = None,
     eps: float = 1e-6,
     seed: int = 0,
 ) -> float:

@@ -16,28 +16,27 @@ from typing import Any
 import numpy as np
 
 from ._checks import as_dtype, check_parameter_bytes, check_rng
-from .activations import ACTIVATIONS, Sigmoid, Softmax, _Elementwise, make_activation
+from .activations import ACTIVATIONS, Activation, Sigmoid, Softmax, make_activation
 from .layers import Linear
-from .module import Builtin, Module, Parameter, flatten_parameters
+from .module import Module, Parameter
 
 OUTPUT_ACTIVATIONS = ("sigmoid", "softmax")
 
 
-class Sequential(Builtin):
+class Sequential(Module):
     """Modules applied in order; backward runs them in reverse. Twin: ``nn.Sequential``.
 
-    ``forward(x)`` feeds ``x`` through every module; ``backward(dy)`` feeds ``dL/dy``
-    back through every module's ``backward`` (each accumulating its parameters' ``.grad``)
-    and returns ``dL/dx``. ``x`` and ``dy`` are checked once, here, with the first (last)
-    module's errors; between built-in modules nothing is re-checked or copied. The modules'
-    parameters must share one dtype, and consecutive ``Linear`` widths must chain.
+    ``forward(x)`` feeds ``x`` through every module's ``forward``; ``backward(dy)`` feeds
+    ``dL/dy`` back through every module's ``backward`` (each accumulating its parameters'
+    ``.grad``) and returns ``dL/dx``. ``model(x)`` checks ``x`` once, with the first module's
+    errors. The modules' parameters must share one dtype, and ``Linear`` widths must chain.
     """
 
     def __init__(self, *modules: Module) -> None:
         for i, m in enumerate(modules):
             if not isinstance(m, Module):
                 raise TypeError(f"Sequential item {i} is {type(m).__name__}, not a scratch Module")
-        _check_chain(modules)
+        check_chain(modules)
         self.layers: list[Module] = list(modules)
 
     def __len__(self) -> int:
@@ -49,33 +48,17 @@ class Sequential(Builtin):
     def __iter__(self) -> Iterator[Module]:
         return iter(self.layers)
 
-    def _check_input(self, x: Any) -> np.ndarray:
-        first = self.layers[0] if self.layers else None
-        return first._check_input(x) if first is not None and first._fast_forward else x
+    def check_input(self, x: Any) -> np.ndarray:
+        return self.layers[0].check_input(x) if self.layers else x
 
-    def _check_upstream(self, dy: Any) -> np.ndarray:
-        last = self.layers[-1] if self.layers else None
-        return last._check_upstream(dy) if last is not None and last._fast_backward else dy
-
-    def _forward(self, x: np.ndarray, owned: bool) -> np.ndarray:
+    def forward(self, x: np.ndarray) -> np.ndarray:
         for layer in self.layers:
-            if layer._fast_forward:
-                x, owned = layer._forward(x, owned), layer.fresh_output
-            else:
-                x, owned = layer.forward(x), False
+            x = layer.forward(x)
         return x
 
-    def _backward(self, dy: np.ndarray, owned: bool, need_dx: bool) -> np.ndarray | None:
-        layers = self.layers
-        for i in range(len(layers) - 1, -1, -1):
-            layer = layers[i]
-            if layer._fast_backward:
-                dx = layer._backward(dy, owned, need_dx or i > 0)
-                if dx is None:  # only the first module skips dx
-                    return None
-                dy, owned = dx, layer.fresh_dx
-            else:
-                dy, owned = layer.backward(dy), False
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        for layer in reversed(self.layers):
+            dy = layer.backward(dy)
         return dy
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
@@ -134,7 +117,7 @@ class Sequential(Builtin):
         return "\n" + "\n".join(f"  ({i}): {m!r}" for i, m in enumerate(self.layers)) + "\n"
 
 
-def _check_chain(modules: Sequence[Module]) -> None:
+def check_chain(modules: Sequence[Module]) -> None:
     """TypeError if the parameters mix dtypes; ValueError if a ``Linear`` does not take the
     width the previous ``Linear`` gives (elementwise activations in between keep it)."""
     dtypes = sorted({str(p.dtype) for m in modules for p in m.parameters()})
@@ -151,7 +134,7 @@ def _check_chain(modules: Sequence[Module]) -> None:
                     f"Linear before it gives out_features={width}"
                 )
             width = m.out_features
-        elif not isinstance(m, _Elementwise):
+        elif not isinstance(m, Activation):
             width = None  # a module of unknown shape: nothing to chain
 
 
@@ -238,7 +221,7 @@ def build_model(
         in_features, hidden, out_features, activation, output_activation
     )
     dt, rng = as_dtype(dtype), (np.random.default_rng() if rng is None else check_rng(rng))
-    check_parameter_bytes(widths, dt.itemsize, dt.name)
+    check_parameter_bytes(widths, dt)
     modules: list[Module] = []
     for i, name in enumerate(activations):
         linear = Linear(widths[i], widths[i + 1], dtype=dt, rng=rng)
@@ -248,6 +231,4 @@ def build_model(
         modules.append(Sigmoid())
     elif output_activation == "softmax":
         modules.append(Softmax(dim=-1))
-    model = Sequential(*modules)
-    flatten_parameters(model.parameters())  # one array for all: the optimizers' fast path
-    return model
+    return Sequential(*modules)
