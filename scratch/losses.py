@@ -148,7 +148,7 @@ class CrossEntropyLoss(Loss):
     def forward(self, input: np.ndarray, target: np.ndarray) -> float:
         x = check_float_array(input, "CrossEntropyLoss input", ndim=2, finite=False)
         target = check_class_indices(target, x.shape)
-        rows = np.arange(len(target))
+        rows = np.arange(len(target))  # (N,)
         shifted = x - x.max(axis=1, keepdims=True)  # (N, C), max 0: exp cannot overflow
         e = np.exp(shifted)  # (N, C)
         total = e.sum(axis=1, keepdims=True)  # (N, 1)

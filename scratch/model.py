@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ._checks import as_dtype, check_parameter_bytes, check_rng
-from .activations import ACTIVATIONS, Activation, Sigmoid, Softmax, make_activation
+from .activations import Activation, Sigmoid, Softmax, make_activation
 from .layers import Linear
 from .module import Module, Parameter
 
@@ -91,27 +91,18 @@ class Sequential(Module):
                 f"state dict does not fit the network: missing keys {missing}, "
                 f"unexpected keys {unexpected}; expected {sorted(params)}"
             )
-        arrays = {}
         for name, p in params.items():
-            value = state[name]
+            value, where = state[name], f"state dict entry {name!r}"
             if not isinstance(value, np.ndarray):
-                raise TypeError(
-                    f"state dict entry {name!r} must be a float numpy array, "
-                    f"got {type(value).__name__}"
-                )
+                raise TypeError(f"{where} must be a float numpy array, got {type(value).__name__}")
             if not np.issubdtype(value.dtype, np.floating):
-                raise TypeError(
-                    f"state dict entry {name!r} has dtype {value.dtype}; expected a float array"
-                )
+                raise TypeError(f"{where} has dtype {value.dtype}; expected a float array")
             if value.shape != p.shape:
-                raise ValueError(
-                    f"state dict entry {name!r} has shape {value.shape}, expected {p.shape}"
-                )
+                raise ValueError(f"{where} has shape {value.shape}, expected {p.shape}")
             if not np.isfinite(value).all():
-                raise ValueError(f"state dict entry {name!r} contains NaN or inf")
-            arrays[name] = value
+                raise ValueError(f"{where} contains NaN or inf")
         for name, p in params.items():
-            p.data[...] = arrays[name]
+            p.data[...] = state[name]
 
     def extra_repr(self) -> str:
         return "\n" + "\n".join(f"  ({i}): {m!r}" for i, m in enumerate(self.layers)) + "\n"
@@ -138,32 +129,21 @@ def check_chain(modules: Sequence[Module]) -> None:
             width = None  # a module of unknown shape: nothing to chain
 
 
-def _check_width(what: str, value: object) -> int:
-    """A layer width: a Python or NumPy integer >= 1 (not a bool), returned as ``int``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{what} must be a positive int, got {value!r}")
-    return int(value)
-
-
-def _check_build_args(
-    in_features: object,
-    hidden: object,
-    out_features: object,
-    activation: object,
-    output_activation: object,
+def check_build_args(
+    in_features: object, hidden: object, out_features: object, activation: object, output: object
 ) -> tuple[tuple[int, ...], list[str]]:
-    """Validate ``build_model``'s arguments (in the order torch_impl does); returns the widths
-    ``(in, *hidden, out)`` as ints and one activation name per hidden layer."""
+    """``build_model``'s arguments checked: the widths ``(in, *hidden, out)`` and one
+    activation name per hidden layer."""
     if isinstance(hidden, (str, bytes, numbers.Number)) or not isinstance(hidden, Iterable):
         raise TypeError(
             f"hidden must be a sequence of layer widths, e.g. (8,) or [], "
             f"got {type(hidden).__name__} {hidden!r}"
         )
-    widths = (
-        _check_width("in_features", in_features),
-        *(_check_width(f"hidden[{i}]", width) for i, width in enumerate(hidden)),
-        _check_width("out_features", out_features),
-    )
+    named = [("in_features", in_features), *((f"hidden[{i}]", w) for i, w in enumerate(hidden))]
+    for what, w in [*named, ("out_features", out_features)]:
+        if isinstance(w, (bool, np.bool_)) or not isinstance(w, (int, np.integer)) or w < 1:
+            raise ValueError(f"{what} must be a positive int, got {w!r}")
+    widths = (int(in_features), *map(int, hidden), int(out_features))  # type: ignore[call-overload]
     n_hidden = len(widths) - 2
     if isinstance(activation, str):
         names = [activation] * max(n_hidden, 1)  # one name is checked even with no hidden layer
@@ -180,12 +160,10 @@ def _check_build_args(
             f"got {type(activation).__name__} {activation!r}"
         )
     for name in names:
-        if not isinstance(name, str) or name not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {name!r}; valid: {', '.join(ACTIVATIONS)}")
-    if output_activation is not None and output_activation not in OUTPUT_ACTIVATIONS:
+        make_activation(name)  # ValueError for an unknown name
+    if output is not None and output not in OUTPUT_ACTIVATIONS:
         raise ValueError(
-            f"unknown output_activation {output_activation!r}; valid: None, "
-            f"{', '.join(OUTPUT_ACTIVATIONS)}"
+            f"unknown output_activation {output!r}; valid: None, {', '.join(OUTPUT_ACTIVATIONS)}"
         )
     return widths, names[:n_hidden]
 
@@ -202,22 +180,13 @@ def build_model(
 ) -> Sequential:
     """The seed's network: ``Linear(in, h0), act, ..., Linear(h_last, out)[, out_act]``.
 
-    Args:
-        in_features: input layer width (one unit per feature).
-        hidden: hidden layer widths, zero or more (``()`` gives linear / logistic /
-            softmax regression).
-        out_features: 1 for regression and binary heads, the number of classes otherwise.
-        activation: one name for every hidden layer or one per hidden layer, from
-            ``sigmoid, tanh, relu, leaky_relu, identity``.
-        output_activation: ``None`` (the model returns logits, the loss takes them: the
-            usual, stable choice), ``"sigmoid"`` or ``"softmax"`` (appended as a module,
-            for ``BCELoss`` or a softmax-output loss).
-        dtype: ``"float64"`` (default) or ``"float32"`` for every parameter.
-        rng: generator for torch's default ``nn.Linear`` initialisation.
-
+    ``hidden`` holds zero or more widths (``()``: linear / logistic / softmax regression);
+    ``activation`` is one name for every hidden layer or one per layer (``ACTIVATIONS``);
+    ``output_activation`` is ``None`` (logits, for the fused losses), ``"sigmoid"`` or
+    ``"softmax"``; ``rng`` draws torch's default ``nn.Linear`` init.
     Shape: ``x (N, in_features) -> y (N, out_features)``. Twin: ``torch_impl.build_model``.
     """
-    widths, activations = _check_build_args(
+    widths, activations = check_build_args(
         in_features, hidden, out_features, activation, output_activation
     )
     dt, rng = as_dtype(dtype), (np.random.default_rng() if rng is None else check_rng(rng))

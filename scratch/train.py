@@ -197,7 +197,8 @@ def _evaluate(
     return loss, float(np.mean(pred == target_labels(y, task)))
 
 
-def _outputs(model: Sequential, X: Any) -> np.ndarray:
+def outputs(model: Sequential, X: Any) -> np.ndarray:
+    """``model``'s outputs (N, out) for ``X``, checked once, here."""
     X = check_float_array(X, "X", ndim=2, dtype=model.dtype, in_features=linear_widths(model)[0])
     return model.forward(X)  # (N, out)
 
@@ -212,12 +213,12 @@ def predict_proba(model: Sequential, X: np.ndarray, task: str | None = None) -> 
     """
     if task is not None:
         task = check_task(task, proba=True)
-    out = _outputs(model, X)
+    out = outputs(model, X)
     return probabilities(model, out, infer_head(model, out) if task is None else task)
 
 
 def predict(model: Sequential, X: np.ndarray, task: str) -> np.ndarray:
     """Inference: values (N, out) for regression, labels (N,) int64 for classification."""
     task = check_task(task)
-    out = _outputs(model, X)
+    out = outputs(model, X)
     return out if task == "regression" else predicted_labels(probabilities(model, out, task), task)
