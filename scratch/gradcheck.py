@@ -56,12 +56,12 @@ def gradients(
         raise TypeError("gradcheck needs float64 parameters; build the model with dtype=float64")
     scalar: Callable[[], float]
     if isinstance(obj, Loss):
-        scalar = lambda: obj(x, target)  # noqa: E731
+        scalar = lambda: obj(x, target)  # type: ignore[arg-type]  # noqa: E731
         scalar()
         analytic = {"input": obj.backward()}
     else:
         if loss is not None:
-            scalar = lambda: loss(obj(x), target)  # noqa: E731
+            scalar = lambda: loss(obj(x), target)  # type: ignore[arg-type]  # noqa: E731
             scalar()
             dy = loss.backward()
         else:

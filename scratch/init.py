@@ -89,8 +89,8 @@ def _nonlinearity_after(model: Sequential, index: int) -> tuple[str, float | Non
     following = model[index + 1] if index + 1 < len(model) else None
     if isinstance(following, LeakyReLU):
         return "leaky_relu", following.negative_slope
-    names = {Sigmoid: "sigmoid", Tanh: "tanh", ReLU: "relu"}
-    return names.get(type(following), "linear"), None  # type: ignore[call-overload]
+    names: dict[type, str] = {Sigmoid: "sigmoid", Tanh: "tanh", ReLU: "relu"}
+    return names.get(type(following), "linear"), None
 
 
 def init_state_dict(
