@@ -9,8 +9,10 @@ the same code reads the same on both sides and a torch state dict loads unchange
 ['0.bias', '0.weight', '2.bias', '2.weight']
 """
 
+from ._checks import DTYPES
 from .activations import (
     ACTIVATIONS,
+    Activation,
     Identity,
     LeakyReLU,
     ReLU,
@@ -36,61 +38,20 @@ from .init import (
 )
 from .io import load_weights, save_weights
 from .layers import Linear
-from .losses import LOSSES, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, make_loss
+from .losses import LOSSES, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Loss, MSELoss, make_loss
 from .model import Sequential, build_model
-from .module import DTYPES, Module, Parameter
+from .module import Module, Parameter
 from .optim import SGD, Adam
 from .tasks import TASKS, infer_task
 from .train import History, evaluate, fit, predict, predict_proba, train_step
 
 __all__ = [
-    "ACTIVATIONS",
-    "DTYPES",
-    "EXPLODING",
-    "INITS",
-    "LOSSES",
-    "SGD",
-    "TASKS",
-    "Adam",
-    "BCELoss",
-    "BCEWithLogitsLoss",
-    "BatchOrder",
-    "CrossEntropyLoss",
-    "History",
-    "Identity",
-    "LeakyReLU",
-    "Linear",
-    "MSELoss",
-    "Module",
-    "Parameter",
-    "ReLU",
-    "Sequential",
-    "Sigmoid",
-    "Softmax",
-    "Tanh",
-    "TrainingDiverged",
-    "batch_order",
-    "build_model",
-    "calculate_gain",
-    "evaluate",
-    "fit",
-    "gradcheck",
-    "gradcheck_errors",
-    "gradients",
-    "infer_task",
-    "init_state_dict",
-    "kaiming_normal",
-    "kaiming_uniform",
-    "load_weights",
-    "log_softmax",
-    "make_activation",
-    "make_loss",
-    "predict",
-    "predict_proba",
-    "save_weights",
-    "sigmoid",
-    "softmax",
-    "train_step",
-    "xavier_normal",
-    "xavier_uniform",
-]
+    "ACTIVATIONS", "DTYPES", "EXPLODING", "INITS", "LOSSES", "SGD", "TASKS", "Activation", "Adam",
+    "BCELoss", "BCEWithLogitsLoss", "BatchOrder", "CrossEntropyLoss", "History", "Identity",
+    "LeakyReLU", "Linear", "Loss", "MSELoss", "Module", "Parameter", "ReLU", "Sequential",
+    "Sigmoid", "Softmax", "Tanh", "TrainingDiverged", "batch_order", "build_model",
+    "calculate_gain", "evaluate", "fit", "gradcheck", "gradcheck_errors", "gradients",
+    "infer_task", "init_state_dict", "kaiming_normal", "kaiming_uniform", "load_weights",
+    "log_softmax", "make_activation", "make_loss", "predict", "predict_proba", "save_weights",
+    "sigmoid", "softmax", "train_step", "xavier_normal", "xavier_uniform",
+]  # fmt: skip

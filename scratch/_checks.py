@@ -1,4 +1,4 @@
-"""Input validation shared by every public entry point of ``scratch``.
+"""Input validation for the public entry points of ``scratch``.
 
 Errors name the offending argument and what was expected, and are raised before any
 arithmetic, so a user never sees a deep NumPy traceback or silently wrong output.
@@ -14,17 +14,21 @@ from typing import Any
 
 import numpy as np
 
-from .module import DTYPES, FLOAT_DTYPES
+DTYPES = ("float32", "float64")  # the precisions both twins run in
+FLOAT_DTYPES = tuple(np.dtype(name) for name in DTYPES)
 
 
 def check_float_array(
-    x: Any, name: str, *, ndim: int | None = None, dtype: np.dtype | None = None
+    x: Any,
+    name: str,
+    *,
+    ndim: int | None = None,
+    dtype: np.dtype | None = None,
+    in_features: int | None = None,
+    finite: bool = True,
 ) -> np.ndarray:
-    """Return ``x`` if it is a finite float32/float64 ndarray of the right rank and dtype.
-
-    Raises ``TypeError`` for a non-array or non-float dtype (or a dtype other than ``dtype``)
-    and ``ValueError`` for a wrong rank, an empty batch or NaN/inf entries.
-    """
+    """``x`` if it is a float32/float64 ndarray of the right rank, dtype and width, with at
+    least one row and (when ``finite``) no NaN/inf; TypeError / ValueError otherwise."""
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(x).__name__}")
     if x.dtype not in FLOAT_DTYPES:
@@ -38,11 +42,27 @@ def check_float_array(
         raise ValueError(f"{name} must be {ndim}-D, got shape {x.shape}")
     if x.size == 0 or (x.ndim > 0 and x.shape[0] == 0):
         raise ValueError(f"{name} is empty (shape {x.shape}); a batch needs at least one row")
-    return check_finite(x, name)
+    if finite:
+        check_finite(x, name)
+    if in_features is not None and x.shape[1] != in_features:
+        raise ValueError(
+            f"{name} has {x.shape[1]} features (shape {x.shape}), "
+            f"expected in_features={in_features}"
+        )
+    return x
+
+
+def check_finite(x: np.ndarray, name: str) -> np.ndarray:
+    """``x`` if every entry is finite; otherwise a ValueError counting the NaN/inf entries."""
+    finite = np.isfinite(x)
+    if not finite.all():
+        raise ValueError(f"{name} contains {x.size - np.count_nonzero(finite)} NaN or inf value(s)")
+    return x
 
 
 def check_upstream(dy: Any, expected_shape: tuple[int, ...] | None, owner: str) -> np.ndarray:
-    """Validate the upstream gradient ``dy`` passed to ``owner.backward``."""
+    """The upstream gradient ``dy`` of ``owner.backward``: a float array of the forward
+    output's shape (``expected_shape``, ``None`` before any forward)."""
     if expected_shape is None:
         raise RuntimeError(f"{owner}.backward called before forward")
     if not isinstance(dy, np.ndarray) or dy.dtype not in FLOAT_DTYPES:
@@ -56,11 +76,8 @@ def check_upstream(dy: Any, expected_shape: tuple[int, ...] | None, owner: str) 
 
 
 def as_dtype(dtype: Any) -> np.dtype:
-    """``"float32"``/``"float64"``/numpy dtype -> ``np.dtype``.
-
-    TypeError for something that is not a dtype at all, ValueError for any other dtype (half
-    precision and integers are out of scope). Twin: ``torch_impl.resolve_dtype``.
-    """
+    """``"float32"``/``"float64"``/numpy dtype -> ``np.dtype``: TypeError for something that
+    is not a dtype, ValueError for any other dtype. Twin: ``torch_impl.resolve_dtype``."""
     valid = ", ".join(DTYPES)
     try:
         d = np.dtype(dtype)
@@ -78,8 +95,7 @@ def as_dtype(dtype: Any) -> np.dtype:
 
 
 def check_positive_int(value: Any, name: str) -> int:
-    """``value`` as an ``int`` if it is a whole number >= 1 (``int`` or NumPy integer, not
-    ``bool``); otherwise a ValueError naming ``name``."""
+    """``value`` as an ``int`` if it is a whole number >= 1 (not a ``bool``)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise ValueError(f"{name} must be a positive integer, got {type(value).__name__} {value!r}")
     if value < 1:
@@ -88,8 +104,7 @@ def check_positive_int(value: Any, name: str) -> int:
 
 
 def check_real(value: Any, name: str) -> float:
-    """``value`` as a ``float`` if it is a finite real number (``int``, ``float``, NumPy
-    floating or integer scalar, not ``bool``); otherwise a TypeError / ValueError naming it."""
+    """``value`` as a ``float`` if it is a finite real number (not a ``bool``)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
     if not math.isfinite(value):
@@ -97,39 +112,18 @@ def check_real(value: Any, name: str) -> float:
     return float(value)
 
 
-def check_rng(rng: Any, name: str = "rng") -> np.random.Generator:
+def check_rng(rng: Any) -> np.random.Generator:
     """``rng`` if it is a ``np.random.Generator``; otherwise a TypeError saying how to make one."""
     if not isinstance(rng, np.random.Generator):
         raise TypeError(
-            f"{name} must be a numpy.random.Generator (np.random.default_rng(seed)), "
+            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
             f"got {type(rng).__name__}"
         )
     return rng
 
 
-def check_finite(x: np.ndarray, name: str) -> np.ndarray:
-    """``x`` if every entry is finite; otherwise a ValueError counting the NaN/inf entries."""
-    if not np.logical_and.reduce(np.isfinite(x), axis=None):  # .all(), minus its wrapper
-        bad = int(x.size - np.count_nonzero(np.isfinite(x)))
-        raise ValueError(f"{name} contains {bad} NaN or inf value(s)")
-    return x
-
-
-def check_features(x: Any, name: str, dtype: np.dtype, in_features: int | None) -> np.ndarray:
-    """``x`` if it is a finite 2-D ``(N, in_features)`` float array of ``dtype`` with N >= 1
-    (``in_features=None`` skips the width). Twin: ``torch_impl._checks.check_features``."""
-    x = check_float_array(x, name, ndim=2, dtype=dtype)
-    if in_features is not None and x.shape[1] != in_features:
-        raise ValueError(
-            f"{name} has {x.shape[1]} features (shape {x.shape}), "
-            f"expected in_features={in_features}"
-        )
-    return x
-
-
 def check_seed(seed: Any) -> int:
-    """``seed`` as an ``int`` if it is a whole number >= 0 (``int`` or NumPy integer, not
-    ``bool``): TypeError for another type, ValueError for a negative one."""
+    """``seed`` as an ``int`` >= 0: TypeError for another type, ValueError for a negative one."""
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
     if seed < 0:
@@ -138,8 +132,7 @@ def check_seed(seed: Any) -> int:
 
 
 def check_epoch(e: int, epoch: Any, n: int) -> list[np.ndarray]:
-    """Epoch ``e`` of an explicit batch order: a non-empty list of non-empty 1-D integer index
-    arrays into ``range(n)``. Twin: ``torch_impl._checks.check_epoch``."""
+    """Epoch ``e`` of a batch order: non-empty 1-D integer index arrays into ``range(n)``."""
     if len(epoch) == 0:
         raise ValueError(f"batches[{e}] has no batches")
     checked = []
@@ -157,13 +150,10 @@ def check_epoch(e: int, epoch: Any, n: int) -> list[np.ndarray]:
 
 
 def check_batches(batches: Any, n: int) -> tuple[Iterable[list[np.ndarray]], int]:
-    """An explicit batch order (a sequence of epochs, each a sequence of index arrays into
-    ``range(n)``), checked; returns its checked epochs and the run's number of steps.
+    """A batch order (epochs of index arrays into ``range(n)``), checked, and its step count.
 
-    A list or tuple is checked whole, before any training. Any other sequence, such as the
-    lazy ``BatchOrder`` of ``batch_order``, is checked one epoch at a time as training reaches
-    it, and its ``steps`` (when it has them) give the total without drawing every epoch.
-    Twin: ``torch_impl._checks.check_batches``.
+    A list or tuple is checked whole, before any training; another sequence (the lazy
+    ``BatchOrder``) one epoch at a time, its ``steps`` giving the total.
     """
     if not isinstance(batches, Sequence) or isinstance(batches, (str, bytes, np.ndarray)):
         raise TypeError(
@@ -183,17 +173,14 @@ def check_batches(batches: Any, n: int) -> tuple[Iterable[list[np.ndarray]], int
 MAX_PARAMETER_BYTES = 2**32  # 4.3 GB: build_model refuses a network whose weights need more
 
 
-def check_parameter_bytes(widths: Sequence[int], itemsize: int, dtype_name: str) -> None:
-    """ValueError when a network of layer ``widths`` ``(in, *hidden, out)`` needs more than
-    ``MAX_PARAMETER_BYTES`` for its weights and biases: ``sum(w_i * w_{i+1} + w_{i+1})``
-    parameters of ``itemsize`` bytes (training needs a few times more: gradients, optimizer
-    state), refused before any allocation rather than as a MemoryError. The twin of
-    ``torch_impl._checks.check_parameter_bytes``."""
+def check_parameter_bytes(widths: Sequence[int], dtype: np.dtype) -> None:
+    """ValueError, before any allocation, when layers of ``widths`` ``(in, *hidden, out)``
+    need more than ``MAX_PARAMETER_BYTES`` for their weights and biases."""
     count = sum(a * b + b for a, b in itertools.pairwise(widths))
-    needed = count * itemsize
+    needed = count * dtype.itemsize
     if needed > MAX_PARAMETER_BYTES:
         raise ValueError(
             f"a network of layer widths {tuple(widths)} has {count:,} parameters, which need "
-            f"{needed / 1e9:.3g} GB of {dtype_name} for its weights alone; the limit is "
+            f"{needed / 1e9:.3g} GB of {dtype.name} for its weights alone; the limit is "
             f"{MAX_PARAMETER_BYTES / 1e9:.3g} GB: give smaller hidden sizes"
         )

@@ -8,26 +8,18 @@ upstream gradient ``dy`` (for a module), so every output entry gets a distinct w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from .losses import _Loss
+from .losses import Loss
 from .module import Module
 
 
-def _relative(analytic: np.ndarray, numeric: np.ndarray) -> float:
-    """Max abs difference relative to the tensor's magnitude (max |entry| of either)."""
-    scale = max(float(np.abs(analytic).max()), float(np.abs(numeric).max()), 1e-12)
-    return float(np.abs(analytic - numeric).max()) / scale
-
-
-def _numeric(f: Any, arr: np.ndarray, eps: float) -> np.ndarray:
-    """d f() / d arr by central differences, perturbing ``arr`` in place and restoring it.
-
-    Entries are addressed by index tuples on ``arr`` itself: ``arr.reshape(-1)`` would be a
-    copy for a non-contiguous view (such as ``W.T``), and perturbing a copy changes nothing.
-    """
+def numeric(f: Callable[[], float], arr: np.ndarray, eps: float) -> np.ndarray:
+    """d f() / d arr by central differences, perturbing ``arr`` in place and restoring it
+    (entry by index tuple: ``arr.reshape(-1)`` of a non-contiguous view would be a copy)."""
     grad = np.zeros_like(arr)
     for k in np.ndindex(arr.shape):
         orig = arr[k]
@@ -41,11 +33,11 @@ def _numeric(f: Any, arr: np.ndarray, eps: float) -> np.ndarray:
 
 
 def gradients(
-    obj: Module | _Loss,
+    obj: Module | Loss,
     x: np.ndarray,
     *,
     target: np.ndarray | None = None,
-    loss: _Loss | None = None,
+    loss: Loss | None = None,
     eps: float = 1e-6,
     seed: int = 0,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -62,63 +54,38 @@ def gradients(
     params = dict(obj.named_parameters()) if isinstance(obj, Module) else {}
     if any(p.dtype != np.float64 for p in params.values()):
         raise TypeError("gradcheck needs float64 parameters; build the model with dtype=float64")
-
-    if isinstance(obj, _Loss):
-
-        def scalar() -> float:
-            return obj(x, target)  # type: ignore[arg-type]
-
+    scalar: Callable[[], float]
+    if isinstance(obj, Loss):
+        scalar = lambda: obj(x, target)  # type: ignore[arg-type]  # noqa: E731
         scalar()
         analytic = {"input": obj.backward()}
     else:
         if loss is not None:
-
-            def scalar() -> float:
-                return loss(obj(x), target)  # type: ignore[arg-type]
-
+            scalar = lambda: loss(obj(x), target)  # type: ignore[arg-type]  # noqa: E731
             scalar()
             dy = loss.backward()
         else:
             dy = np.random.default_rng(seed).standard_normal(obj(x).shape)
-
-            def scalar() -> float:
-                return float((dy * obj(x)).sum())
-
-            obj(x)
+            scalar = lambda: float((dy * obj(x)).sum())  # noqa: E731
         obj.zero_grad()
         analytic = {"input": obj.backward(dy)}
         analytic.update({name: p.grad.copy() for name, p in params.items()})
-
-    numeric = {"input": _numeric(scalar, x, eps)}
-    numeric.update({name: _numeric(scalar, p.data, eps) for name, p in params.items()})
-    return analytic, numeric
-
-
-def gradcheck_errors(
-    obj: Module | _Loss,
-    x: np.ndarray,
-    *,
-    target: np.ndarray | None = None,
-    loss: _Loss | None = None,
-    eps: float = 1e-6,
-    seed: int = 0,
-) -> dict[str, float]:
-    """Per tensor, ``max|analytic - numeric| / max(|analytic|, |numeric|)`` (see ``gradients``).
-
-    Returns ``{"input": err, "0.weight": err, ...}``.
-    """
-    analytic, numeric = gradients(obj, x, target=target, loss=loss, eps=eps, seed=seed)
-    return {name: _relative(analytic[name], numeric[name]) for name in analytic}
+    numerics = {"input": numeric(scalar, x, eps)}
+    numerics.update({name: numeric(scalar, p.data, eps) for name, p in params.items()})
+    return analytic, numerics
 
 
-def gradcheck(
-    obj: Module | _Loss,
-    x: np.ndarray,
-    *,
-    target: np.ndarray | None = None,
-    loss: _Loss | None = None,
-    eps: float = 1e-6,
-    seed: int = 0,
-) -> float:
-    """The worst relative error over every parameter and the input (see ``gradcheck_errors``)."""
-    return max(gradcheck_errors(obj, x, target=target, loss=loss, eps=eps, seed=seed).values())
+def gradcheck_errors(obj: Module | Loss, x: np.ndarray, **kwargs: Any) -> dict[str, float]:
+    """Per tensor (``"input"``, ``"0.weight"``, ...), ``max|analytic - numeric|`` relative
+    to the larger magnitude of the two; ``kwargs`` as for ``gradients``."""
+    analytic, numerics = gradients(obj, x, **kwargs)
+    errors = {}
+    for name, a in analytic.items():
+        scale = max(float(np.abs(a).max()), float(np.abs(numerics[name]).max()), 1e-12)
+        errors[name] = float(np.abs(a - numerics[name]).max()) / scale
+    return errors
+
+
+def gradcheck(obj: Module | Loss, x: np.ndarray, **kwargs: Any) -> float:
+    """The worst relative error over every parameter and the input (``gradcheck_errors``)."""
+    return max(gradcheck_errors(obj, x, **kwargs).values())

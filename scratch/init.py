@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .activations import LeakyReLU, ReLU, Sigmoid, Tanh
 from .layers import Linear
 from .model import Sequential
 
@@ -37,17 +37,18 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     )
 
 
-def _fans(shape: tuple[int, int]) -> tuple[int, int]:
+def _fans(shape: tuple[int, int], mode: str = "fan_in") -> tuple[int, int]:
     fan_out, fan_in = shape  # weight layout (out, in), as torch
-    return fan_in, fan_out
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"unknown mode {mode!r}; valid: fan_in, fan_out")
+    return (fan_in, fan_out) if mode == "fan_in" else (fan_out, fan_in)
 
 
 def xavier_uniform(
     rng: np.random.Generator, shape: tuple[int, int], gain: float = 1.0
 ) -> np.ndarray:
     """``U(-a, a)``, ``a = gain * sqrt(6 / (fan_in + fan_out))`` (Glorot & Bengio 2010)."""
-    fan_in, fan_out = _fans(shape)
-    a = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    a = gain * math.sqrt(6.0 / sum(_fans(shape)))
     return rng.uniform(-a, a, shape)
 
 
@@ -55,8 +56,7 @@ def xavier_normal(
     rng: np.random.Generator, shape: tuple[int, int], gain: float = 1.0
 ) -> np.ndarray:
     """``N(0, std^2)``, ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
-    fan_in, fan_out = _fans(shape)
-    return rng.normal(0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), shape)
+    return rng.normal(0.0, gain * math.sqrt(2.0 / sum(_fans(shape))), shape)
 
 
 def kaiming_uniform(
@@ -67,8 +67,7 @@ def kaiming_uniform(
     nonlinearity: str = "leaky_relu",
 ) -> np.ndarray:
     """``U(-b, b)``, ``b = gain * sqrt(3 / fan)`` (He et al. 2015); torch's defaults."""
-    std = _kaiming_std(shape, a, mode, nonlinearity)
-    bound = math.sqrt(3.0) * std
+    bound = math.sqrt(3.0) * calculate_gain(nonlinearity, a) / math.sqrt(_fans(shape, mode)[0])
     return rng.uniform(-bound, bound, shape)
 
 
@@ -80,15 +79,9 @@ def kaiming_normal(
     nonlinearity: str = "leaky_relu",
 ) -> np.ndarray:
     """``N(0, std^2)``, ``std = gain / sqrt(fan)``; torch's defaults."""
-    return rng.normal(0.0, _kaiming_std(shape, a, mode, nonlinearity), shape)
-
-
-def _kaiming_std(shape: tuple[int, int], a: float, mode: str, nonlinearity: str) -> float:
-    if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"unknown mode {mode!r}; valid: fan_in, fan_out")
-    fan_in, fan_out = _fans(shape)
-    fan = fan_in if mode == "fan_in" else fan_out
-    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+    return rng.normal(
+        0.0, calculate_gain(nonlinearity, a) / math.sqrt(_fans(shape, mode)[0]), shape
+    )
 
 
 def _nonlinearity_after(model: Sequential, index: int) -> tuple[str, float | None]:
@@ -96,13 +89,7 @@ def _nonlinearity_after(model: Sequential, index: int) -> tuple[str, float | Non
     following = model[index + 1] if index + 1 < len(model) else None
     if isinstance(following, LeakyReLU):
         return "leaky_relu", following.negative_slope
-    names: dict[type, str] = {
-        Sigmoid: "sigmoid",
-        Tanh: "tanh",
-        ReLU: "relu",
-        Identity: "linear",
-        Softmax: "linear",
-    }
+    names: dict[type, str] = {Sigmoid: "sigmoid", Tanh: "tanh", ReLU: "relu"}
     return names.get(type(following), "linear"), None
 
 
@@ -125,22 +112,19 @@ def init_state_dict(
     for i, layer in enumerate(model):
         if not isinstance(layer, Linear):
             continue
-        shape = (layer.out_features, layer.in_features)
-        dtype = layer.weight.dtype
+        shape, dtype = (layer.out_features, layer.in_features), layer.weight.dtype
         nonlinearity, param = _nonlinearity_after(model, i)
         if scheme == "default":
             bound = 1.0 / math.sqrt(layer.in_features)
             weight = rng.uniform(-bound, bound, shape)
             bias = rng.uniform(-bound, bound, (layer.out_features,))
+        elif scheme.startswith("xavier"):
+            draw = xavier_uniform if scheme == "xavier_uniform" else xavier_normal
+            weight, bias = draw(rng, shape, calculate_gain(nonlinearity, param)), np.zeros(shape[0])
         else:
-            if scheme.startswith("xavier"):
-                gain = calculate_gain(nonlinearity, param)
-                draw = xavier_uniform if scheme == "xavier_uniform" else xavier_normal
-                weight = draw(rng, shape, gain)
-            else:
-                draw_k = kaiming_uniform if scheme == "kaiming_uniform" else kaiming_normal
-                weight = draw_k(rng, shape, a=param or 0.0, nonlinearity=nonlinearity)
-            bias = np.zeros(layer.out_features)
+            draw_k = kaiming_uniform if scheme == "kaiming_uniform" else kaiming_normal
+            weight = draw_k(rng, shape, a=param or 0.0, nonlinearity=nonlinearity)
+            bias = np.zeros(shape[0])
         state[f"{i}.weight"] = weight.astype(dtype)
         if layer.bias is not None:
             state[f"{i}.bias"] = bias.astype(dtype)

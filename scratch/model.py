@@ -16,28 +16,27 @@ from typing import Any
 import numpy as np
 
 from ._checks import as_dtype, check_parameter_bytes, check_rng
-from .activations import ACTIVATIONS, Sigmoid, Softmax, _Elementwise, make_activation
+from .activations import Activation, Sigmoid, Softmax, make_activation
 from .layers import Linear
-from .module import Builtin, Module, Parameter, flatten_parameters
+from .module import Module, Parameter
 
 OUTPUT_ACTIVATIONS = ("sigmoid", "softmax")
 
 
-class Sequential(Builtin):
+class Sequential(Module):
     """Modules applied in order; backward runs them in reverse. Twin: ``nn.Sequential``.
 
-    ``forward(x)`` feeds ``x`` through every module; ``backward(dy)`` feeds ``dL/dy``
-    back through every module's ``backward`` (each accumulating its parameters' ``.grad``)
-    and returns ``dL/dx``. ``x`` and ``dy`` are checked once, here, with the first (last)
-    module's errors; between built-in modules nothing is re-checked or copied. The modules'
-    parameters must share one dtype, and consecutive ``Linear`` widths must chain.
+    ``forward(x)`` feeds ``x`` through every module's ``forward``; ``backward(dy)`` feeds
+    ``dL/dy`` back through every module's ``backward`` (each accumulating its parameters'
+    ``.grad``) and returns ``dL/dx``. ``model(x)`` checks ``x`` once, with the first module's
+    errors. The modules' parameters must share one dtype, and ``Linear`` widths must chain.
     """
 
     def __init__(self, *modules: Module) -> None:
         for i, m in enumerate(modules):
             if not isinstance(m, Module):
                 raise TypeError(f"Sequential item {i} is {type(m).__name__}, not a scratch Module")
-        _check_chain(modules)
+        check_chain(modules)
         self.layers: list[Module] = list(modules)
 
     def __len__(self) -> int:
@@ -49,33 +48,17 @@ class Sequential(Builtin):
     def __iter__(self) -> Iterator[Module]:
         return iter(self.layers)
 
-    def _check_input(self, x: Any) -> np.ndarray:
-        first = self.layers[0] if self.layers else None
-        return first._check_input(x) if first is not None and first._fast_forward else x
+    def check_input(self, x: Any) -> np.ndarray:
+        return self.layers[0].check_input(x) if self.layers else x
 
-    def _check_upstream(self, dy: Any) -> np.ndarray:
-        last = self.layers[-1] if self.layers else None
-        return last._check_upstream(dy) if last is not None and last._fast_backward else dy
-
-    def _forward(self, x: np.ndarray, owned: bool) -> np.ndarray:
+    def forward(self, x: np.ndarray) -> np.ndarray:
         for layer in self.layers:
-            if layer._fast_forward:
-                x, owned = layer._forward(x, owned), layer.fresh_output
-            else:
-                x, owned = layer.forward(x), False
+            x = layer.forward(x)
         return x
 
-    def _backward(self, dy: np.ndarray, owned: bool, need_dx: bool) -> np.ndarray | None:
-        layers = self.layers
-        for i in range(len(layers) - 1, -1, -1):
-            layer = layers[i]
-            if layer._fast_backward:
-                dx = layer._backward(dy, owned, need_dx or i > 0)
-                if dx is None:  # only the first module skips dx
-                    return None
-                dy, owned = dx, layer.fresh_dx
-            else:
-                dy, owned = layer.backward(dy), False
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        for layer in reversed(self.layers):
+            dy = layer.backward(dy)
         return dy
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
@@ -108,33 +91,24 @@ class Sequential(Builtin):
                 f"state dict does not fit the network: missing keys {missing}, "
                 f"unexpected keys {unexpected}; expected {sorted(params)}"
             )
-        arrays = {}
         for name, p in params.items():
-            value = state[name]
+            value, where = state[name], f"state dict entry {name!r}"
             if not isinstance(value, np.ndarray):
-                raise TypeError(
-                    f"state dict entry {name!r} must be a float numpy array, "
-                    f"got {type(value).__name__}"
-                )
+                raise TypeError(f"{where} must be a float numpy array, got {type(value).__name__}")
             if not np.issubdtype(value.dtype, np.floating):
-                raise TypeError(
-                    f"state dict entry {name!r} has dtype {value.dtype}; expected a float array"
-                )
+                raise TypeError(f"{where} has dtype {value.dtype}; expected a float array")
             if value.shape != p.shape:
-                raise ValueError(
-                    f"state dict entry {name!r} has shape {value.shape}, expected {p.shape}"
-                )
+                raise ValueError(f"{where} has shape {value.shape}, expected {p.shape}")
             if not np.isfinite(value).all():
-                raise ValueError(f"state dict entry {name!r} contains NaN or inf")
-            arrays[name] = value
+                raise ValueError(f"{where} contains NaN or inf")
         for name, p in params.items():
-            p.data[...] = arrays[name]
+            p.data[...] = state[name]
 
     def extra_repr(self) -> str:
         return "\n" + "\n".join(f"  ({i}): {m!r}" for i, m in enumerate(self.layers)) + "\n"
 
 
-def _check_chain(modules: Sequence[Module]) -> None:
+def check_chain(modules: Sequence[Module]) -> None:
     """TypeError if the parameters mix dtypes; ValueError if a ``Linear`` does not take the
     width the previous ``Linear`` gives (elementwise activations in between keep it)."""
     dtypes = sorted({str(p.dtype) for m in modules for p in m.parameters()})
@@ -151,36 +125,25 @@ def _check_chain(modules: Sequence[Module]) -> None:
                     f"Linear before it gives out_features={width}"
                 )
             width = m.out_features
-        elif not isinstance(m, _Elementwise):
+        elif not isinstance(m, Activation):
             width = None  # a module of unknown shape: nothing to chain
 
 
-def _check_width(what: str, value: object) -> int:
-    """A layer width: a Python or NumPy integer >= 1 (not a bool), returned as ``int``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{what} must be a positive int, got {value!r}")
-    return int(value)
-
-
-def _check_build_args(
-    in_features: object,
-    hidden: object,
-    out_features: object,
-    activation: object,
-    output_activation: object,
+def check_build_args(
+    in_features: object, hidden: object, out_features: object, activation: object, output: object
 ) -> tuple[tuple[int, ...], list[str]]:
-    """Validate ``build_model``'s arguments (in the order torch_impl does); returns the widths
-    ``(in, *hidden, out)`` as ints and one activation name per hidden layer."""
+    """``build_model``'s arguments checked: the widths ``(in, *hidden, out)`` and one
+    activation name per hidden layer."""
     if isinstance(hidden, (str, bytes, numbers.Number)) or not isinstance(hidden, Iterable):
         raise TypeError(
             f"hidden must be a sequence of layer widths, e.g. (8,) or [], "
             f"got {type(hidden).__name__} {hidden!r}"
         )
-    widths = (
-        _check_width("in_features", in_features),
-        *(_check_width(f"hidden[{i}]", width) for i, width in enumerate(hidden)),
-        _check_width("out_features", out_features),
-    )
+    named = [("in_features", in_features), *((f"hidden[{i}]", w) for i, w in enumerate(hidden))]
+    for what, w in [*named, ("out_features", out_features)]:
+        if isinstance(w, (bool, np.bool_)) or not isinstance(w, (int, np.integer)) or w < 1:
+            raise ValueError(f"{what} must be a positive int, got {w!r}")
+    widths = (int(in_features), *map(int, hidden), int(out_features))  # type: ignore[call-overload]
     n_hidden = len(widths) - 2
     if isinstance(activation, str):
         names = [activation] * max(n_hidden, 1)  # one name is checked even with no hidden layer
@@ -197,12 +160,10 @@ def _check_build_args(
             f"got {type(activation).__name__} {activation!r}"
         )
     for name in names:
-        if not isinstance(name, str) or name not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {name!r}; valid: {', '.join(ACTIVATIONS)}")
-    if output_activation is not None and output_activation not in OUTPUT_ACTIVATIONS:
+        make_activation(name)  # ValueError for an unknown name
+    if output is not None and output not in OUTPUT_ACTIVATIONS:
         raise ValueError(
-            f"unknown output_activation {output_activation!r}; valid: None, "
-            f"{', '.join(OUTPUT_ACTIVATIONS)}"
+            f"unknown output_activation {output!r}; valid: None, {', '.join(OUTPUT_ACTIVATIONS)}"
         )
     return widths, names[:n_hidden]
 
@@ -219,26 +180,17 @@ def build_model(
 ) -> Sequential:
     """The seed's network: ``Linear(in, h0), act, ..., Linear(h_last, out)[, out_act]``.
 
-    Args:
-        in_features: input layer width (one unit per feature).
-        hidden: hidden layer widths, zero or more (``()`` gives linear / logistic /
-            softmax regression).
-        out_features: 1 for regression and binary heads, the number of classes otherwise.
-        activation: one name for every hidden layer or one per hidden layer, from
-            ``sigmoid, tanh, relu, leaky_relu, identity``.
-        output_activation: ``None`` (the model returns logits, the loss takes them: the
-            usual, stable choice), ``"sigmoid"`` or ``"softmax"`` (appended as a module,
-            for ``BCELoss`` or a softmax-output loss).
-        dtype: ``"float64"`` (default) or ``"float32"`` for every parameter.
-        rng: generator for torch's default ``nn.Linear`` initialisation.
-
+    ``hidden`` holds zero or more widths (``()``: linear / logistic / softmax regression);
+    ``activation`` is one name for every hidden layer or one per layer (``ACTIVATIONS``);
+    ``output_activation`` is ``None`` (logits, for the fused losses), ``"sigmoid"`` or
+    ``"softmax"``; ``rng`` draws torch's default ``nn.Linear`` init.
     Shape: ``x (N, in_features) -> y (N, out_features)``. Twin: ``torch_impl.build_model``.
     """
-    widths, activations = _check_build_args(
+    widths, activations = check_build_args(
         in_features, hidden, out_features, activation, output_activation
     )
     dt, rng = as_dtype(dtype), (np.random.default_rng() if rng is None else check_rng(rng))
-    check_parameter_bytes(widths, dt.itemsize, dt.name)
+    check_parameter_bytes(widths, dt)
     modules: list[Module] = []
     for i, name in enumerate(activations):
         linear = Linear(widths[i], widths[i + 1], dtype=dt, rng=rng)
@@ -248,6 +200,4 @@ def build_model(
         modules.append(Sigmoid())
     elif output_activation == "softmax":
         modules.append(Softmax(dim=-1))
-    model = Sequential(*modules)
-    flatten_parameters(model.parameters())  # one array for all: the optimizers' fast path
-    return model
+    return Sequential(*modules)

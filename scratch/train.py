@@ -3,33 +3,29 @@
 One step (``train_step``) is the seed's loop: forward pass, loss, backward pass, update::
 
     optimizer.zero_grad()
-    out = model(xb)                      # forward
-    loss = loss_fn(out, yb)              # loss
-    model.backward(loss_fn.backward())   # backward: fills every .grad (dL/dxb is skipped)
+    loss = loss_fn(model(xb), yb)        # forward, loss
+    model.backward(loss_fn.backward())   # backward: fills every .grad
     optimizer.step()                     # update
 
-Twin: ``torch_impl.train``, the same loop with ``loss.backward()``. Every argument is checked
-before the first step (``_check_fit_args``), and bad input fails with the same exception and
-message on both sides.
+Twin: ``torch_impl.train``, the same loop with ``loss.backward()``. ``fit`` checks every
+argument once, before the first step.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ._checks import check_batches, check_features, check_positive_int, check_seed
+from ._checks import check_batches, check_float_array, check_positive_int, check_seed
 from .batches import batch_order
-from .divergence import DivergenceWatch, optimizer_lr
-from .losses import LOSSES, _Loss
+from .divergence import DivergenceWatch
+from .losses import Loss
 from .model import Sequential
 from .tasks import (
     check_data,
-    check_proba_task,
     check_task,
     infer_head,
     infer_task,
@@ -40,19 +36,14 @@ from .tasks import (
 )
 
 Batches = Sequence[Sequence[np.ndarray]]
-_BUILTIN_LOSSES = frozenset(LOSSES.values())
 Pair = tuple[np.ndarray, np.ndarray]
-Loader = Iterable[Pair]
 
 
 @dataclass
 class History:
-    """What ``fit`` records.
-
-    ``losses``: the loss at every optimizer step. Per epoch, measured on the whole set at
-    the end of the epoch: ``train_loss``, ``train_acc`` and, when validation data is given,
-    ``val_loss``, ``val_acc`` (accuracies are ``None`` for regression).
-    """
+    """What ``fit`` records: ``losses``, the loss at every step; per epoch, on the whole set,
+    ``train_loss``, ``train_acc`` and with validation data ``val_loss``, ``val_acc``
+    (accuracies are ``None`` for regression)."""
 
     losses: list[float] = field(default_factory=list)
     train_loss: list[float] = field(default_factory=list)
@@ -61,35 +52,23 @@ class History:
     val_acc: list[float | None] = field(default_factory=list)
 
 
-def _loader(X: np.ndarray, y: np.ndarray, epoch: Iterable[np.ndarray]) -> Loader:
-    """One epoch's minibatches ``(X[idx], y[idx])``; twin: ``DataLoader(batch_sampler=epoch)``."""
-    for idx in epoch:
-        yield X[idx], y[idx]
-
-
-def _check_fit_args(
+def check_fit_args(
     model: Sequential,
     loss_fn: Any,
-    X: Any,
-    y: Any,
+    data: tuple[Any, Any, Any, Any],
     batches: Batches | None,
-    shuffle: tuple[int | None, int | None, int | None],
-    validation: tuple[Any, Any],
+    shuffle: tuple[Any, Any, Any],
     task: str | None,
-) -> tuple[Pair, Iterator[Loader], int, str, Pair | None]:
-    """Check every argument of ``fit`` before the first step.
-
-    Returns the training pair ``(X, y)``, one loader per epoch, the number of steps in the
-    run, the task and the validation pair (or ``None``).
-    """
+) -> tuple[Pair, Pair | None, str, Iterator[list[np.ndarray]], int]:
+    """``fit``'s arguments, checked: the training and validation pairs, the task, the epochs
+    of index arrays and the number of steps."""
+    X, y, X_val, y_val = data
     task = check_task(task) if task is not None else infer_task(loss_fn)
-    X, y = check_data(model, loss_fn, X, y, task, ("X", "y"))
-    X_val, y_val = validation
+    train = check_data(model, loss_fn, X, y, task, ("X", "y"))
     if (X_val is None) != (y_val is None):
         raise ValueError("give both X_val and y_val for validation, or neither")
-    val = None
-    if X_val is not None:
-        val = check_data(model, loss_fn, X_val, y_val, task, ("X_val", "y_val"))
+    val_names = ("X_val", "y_val")
+    val = None if X_val is None else check_data(model, loss_fn, X_val, y_val, task, val_names)
     batch_size, epochs, seed = shuffle
     if batches is None:
         if batch_size is None or epochs is None or seed is None:
@@ -100,12 +79,12 @@ def _check_fit_args(
     elif any(arg is not None for arg in shuffle):
         raise ValueError("give either batches or batch_size/epochs/seed, not both")
     order, total = check_batches(batches, len(X))
-    return (X, y), (_loader(X, y, epoch) for epoch in order), total, task, val
+    return train, val, task, iter(order), total
 
 
 def fit(
     model: Sequential,
-    loss_fn: _Loss,
+    loss_fn: Loss,
     optimizer: Any,
     X: np.ndarray,
     y: np.ndarray,
@@ -128,134 +107,89 @@ def fit(
             ``SGD(model.parameters(), lr=0.1)``.
         X: (N, in_features) floats of the model's dtype. y: (N, out) floats for MSE / BCE
             (in [0, 1] for BCE), (N,) integer class indices for cross-entropy.
-        batches: the batch order, one sequence per epoch of 1-D index arrays into ``X`` (a
-            list, or the lazy ``batch_order(...)``: the parity harness's shared order).
-            Exclusive with ``batch_size`` / ``epochs`` / ``seed``, which draw the order here
-            with ``batch_order(len(X), batch_size, epochs, np.random.default_rng(seed))``.
+        batches: one sequence per epoch of 1-D index arrays into ``X`` (a list, or the lazy
+            ``batch_order(...)``: the parity harness's shared order). Exclusive with
+            ``batch_size`` / ``epochs`` / ``seed``, which draw the order here with
+            ``batch_order(len(X), batch_size, epochs, np.random.default_rng(seed))``.
         X_val, y_val: optional validation set, evaluated after each epoch.
         task: ``"regression"``, ``"binary"`` or ``"multiclass"``; ``infer_task(loss_fn)``
             when ``None``.
-        on_backward: ``on_backward(step, model)`` after the backward pass and before the
-            update (step counts from 0 over the whole run; gradients are in ``.grad``).
+        on_backward: ``on_backward(step, model)`` after the backward pass, before the update.
         progress: ``progress(done, total)`` after each step, ``done`` from 1 to ``total``.
         on_epoch: ``on_epoch(epoch, history)`` after each epoch's metrics (epoch from 0).
 
     Raises:
-        TrainingDiverged: (a ``FloatingPointError``) at the first step whose loss is not
-            finite or exceeds ``EXPLODING * max(1, first loss)``, after its backward and
-            before its update, or at the end of an epoch whose training loss or parameters
-            diverged; see ``scratch.divergence``. The model keeps the weights whose loss
-            diverged. The loop runs under ``np.errstate(over, invalid, divide="ignore")``:
-            a diverging run is detected, not warned about.
+        TrainingDiverged: at the first step whose loss is not finite or exceeds
+            ``EXPLODING * max(1, first loss)`` (before its update), or at the end of an
+            epoch whose loss or parameters diverged; see ``scratch.divergence``.
     """
-    train, loaders, total, task, val = _check_fit_args(
-        model, loss_fn, X, y, batches, (batch_size, epochs, seed), (X_val, y_val), task
+    train, val, task, order, total = check_fit_args(
+        model, loss_fn, (X, y, X_val, y_val), batches, (batch_size, epochs, seed), task
     )
+    X, y = train
     history = History()
-    watch = DivergenceWatch(optimizer_lr(optimizer), history)
-    step = 0
+    watch = DivergenceWatch(optimizer, history)
     # a diverging run overflows (inf, then nan): detected by the watch, not warned about
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for loader in loaders:
-            for xb, yb in loader:
+        for epoch in order:
+            for idx in epoch:
                 optimizer.zero_grad()
-                loss = _forward_backward(model, loss_fn, xb, yb)
+                loss = loss_fn(model(X[idx]), y[idx])  # forward (B, out), then the loss
+                model.backward(loss_fn.backward())  # backward: fills every .grad
                 watch.step(loss)  # TrainingDiverged before this step's update
                 if on_backward is not None:
-                    on_backward(step, model)
+                    on_backward(watch.steps - 1, model)
                 optimizer.step()
                 history.losses.append(loss)
-                step += 1
                 if progress is not None:
-                    progress(step, total)
-            _end_epoch(history, model, loss_fn, (train, val, task), watch)
+                    progress(watch.steps, total)
+            finite = all(np.isfinite(p.data).all() for p in model.parameters())
+            record_epoch(history, model, loss_fn, train, val, task)
+            watch.epoch(history.train_loss[-1], finite)
             if on_epoch is not None:
                 on_epoch(len(history.train_loss) - 1, history)
     return history
 
 
-def _forward_backward(model: Sequential, loss_fn: _Loss, xb: np.ndarray, yb: np.ndarray) -> float:
-    """Forward, loss and backward on one batch: fills every ``.grad``, returns the loss.
-
-    ``xb`` is checked once, by ``model(xb)``, and ``yb`` by the loss. With a built-in loss the
-    model's own output is not re-checked, and the backward skips ``dL/dxb``, which nothing
-    uses (torch skips it too: the data does not require a gradient).
-    """
-    out = model(xb)  # forward (B, out); xb is checked here, once
-    if type(loss_fn) not in _BUILTIN_LOSSES:  # another loss: the plain, checked calls
-        loss = loss_fn(out, yb)
-        model.backward(loss_fn.backward())
-        return loss
-    loss = loss_fn._forward(*loss_fn._check(out, yb, False))  # only the target is checked
-    model._backward(loss_fn.backward(), False, False)  # every .grad; no dL/dxb
-    return loss
-
-
 def train_step(
-    model: Sequential, loss_fn: _Loss, optimizer: Any, xb: np.ndarray, yb: np.ndarray
+    model: Sequential, loss_fn: Loss, optimizer: Any, xb: np.ndarray, yb: np.ndarray
 ) -> float:
     """One step of gradient descent on one batch, as ``fit`` takes it; returns the loss.
-
-    ``optimizer.zero_grad()``, forward, loss, backward, ``optimizer.step()`` (``fit`` adds
-    its divergence check of the loss before the update). ``xb`` (B, in) and ``yb`` are
-    checked by the model and the loss, with their errors. Twin: the body of
-    ``torch_impl.fit``'s loop.
-    """
+    ``xb`` (B, in) and ``yb`` are checked by the model and the loss. Twin: the body of
+    ``torch_impl.fit``'s loop."""
     optimizer.zero_grad()
-    loss = _forward_backward(model, loss_fn, xb, yb)
+    loss = loss_fn(model(xb), yb)  # forward (B, out), then the loss
+    model.backward(loss_fn.backward())  # every .grad
     optimizer.step()
     return loss
 
 
-def _end_epoch(
-    history: History,
-    model: Sequential,
-    loss_fn: _Loss,
-    data: tuple[Pair, Pair | None, str],
-    watch: DivergenceWatch,
-) -> None:
-    """Record the epoch's metrics, then check the training loss and the parameters for
-    divergence (an update at the epoch's last step may have left them non-finite)."""
-    train, val, task = data
-    finite = all(np.isfinite(p.data).all() for p in model.parameters())
-    try:
-        _record_epoch(history, model, loss_fn, train, val, task)
-    except ValueError:  # the loss refuses a non-finite output: diverged, if it is ours
-        if finite and np.isfinite(model(train[0])).all():
-            raise
-        raise watch.diverged(math.nan) from None
-    watch.epoch(history.train_loss[-1], finite)
-
-
-def _record_epoch(
-    history: History, model: Sequential, loss_fn: _Loss, train: Pair, val: Pair | None, task: str
+def record_epoch(
+    history: History, model: Sequential, loss_fn: Loss, train: Pair, val: Pair | None, task: str
 ) -> None:
     """Append the end-of-epoch loss and accuracy on the training (and validation) set."""
-    loss, acc = _evaluate(model, loss_fn, *train, task)
-    history.train_loss.append(loss)
-    history.train_acc.append(acc)
-    if val is not None:
-        loss, acc = _evaluate(model, loss_fn, *val, task)
-        history.val_loss.append(loss)
-        history.val_acc.append(acc)
+    for (X, y), losses, accs in (
+        (train, history.train_loss, history.train_acc),
+        *([(val, history.val_loss, history.val_acc)] if val is not None else []),
+    ):
+        loss, acc = _evaluate(model, loss_fn, X, y, task)
+        losses.append(loss)
+        accs.append(acc)
 
 
 def evaluate(
-    model: Sequential, loss_fn: _Loss, X: np.ndarray, y: np.ndarray, task: str | None = None
+    model: Sequential, loss_fn: Loss, X: np.ndarray, y: np.ndarray, task: str | None = None
 ) -> tuple[float, float | None]:
-    """Loss and accuracy (``None`` for regression) of ``model`` on the whole of ``X, y``.
-
-    ``task`` defaults to ``infer_task(loss_fn)``. Twin: ``torch_impl.evaluate``.
-    """
+    """Loss and accuracy (``None`` for regression) of ``model`` on the whole of ``X, y``;
+    ``task`` defaults to ``infer_task(loss_fn)``. Twin: ``torch_impl.evaluate``."""
     task = check_task(task) if task is not None else infer_task(loss_fn)
-    X, y = check_data(model, loss_fn, X, y, task, ("X", "y"))
-    return _evaluate(model, loss_fn, X, y, task)
+    return _evaluate(model, loss_fn, *check_data(model, loss_fn, X, y, task, ("X", "y")), task)
 
 
 def _evaluate(
-    model: Sequential, loss_fn: _Loss, X: np.ndarray, y: np.ndarray, task: str
+    model: Sequential, loss_fn: Loss, X: np.ndarray, y: np.ndarray, task: str
 ) -> tuple[float, float | None]:
-    out = model(X)  # (N, out)
+    out = model.forward(X)  # (N, out); X is checked
     loss = loss_fn(out, y)
     if task == "regression":
         return loss, None
@@ -263,25 +197,28 @@ def _evaluate(
     return loss, float(np.mean(pred == target_labels(y, task)))
 
 
+def outputs(model: Sequential, X: Any) -> np.ndarray:
+    """``model``'s outputs (N, out) for ``X``, checked once, here."""
+    X = check_float_array(X, "X", ndim=2, dtype=model.dtype, in_features=linear_widths(model)[0])
+    return model.forward(X)  # (N, out)
+
+
 def predict_proba(model: Sequential, X: np.ndarray, task: str | None = None) -> np.ndarray:
     """Class probabilities: (N, 1) P(class 1) for ``"binary"``, (N, C) for ``"multiclass"``.
 
     Applies sigmoid / softmax to logits, but not to a model whose last module is already
     ``Sigmoid`` / ``Softmax``. With ``task=None`` the head decides: a final ``Sigmoid`` or
-    one output means binary, a final ``Softmax`` or C > 1 outputs multiclass. Regression has
-    no probabilities (ValueError). Twin: ``torch_impl.predict_proba``.
+    one output means binary, a final ``Softmax`` or C > 1 outputs multiclass. Twin:
+    ``torch_impl.predict_proba``.
     """
     if task is not None:
-        task = check_proba_task(task)
-    out = model(check_features(X, "X", model.dtype, linear_widths(model)[0]))  # (N, out)
-    task = infer_head(model, out) if task is None else task
-    return probabilities(model, out, task)
+        task = check_task(task, proba=True)
+    out = outputs(model, X)
+    return probabilities(model, out, infer_head(model, out) if task is None else task)
 
 
 def predict(model: Sequential, X: np.ndarray, task: str) -> np.ndarray:
     """Inference: values (N, out) for regression, labels (N,) int64 for classification."""
     task = check_task(task)
-    out = model(check_features(X, "X", model.dtype, linear_widths(model)[0]))  # (N, out)
-    if task == "regression":
-        return out
-    return predicted_labels(probabilities(model, out, task), task)
+    out = outputs(model, X)
+    return out if task == "regression" else predicted_labels(probabilities(model, out, task), task)

@@ -14,7 +14,7 @@ keys and shapes); ``torch.nn.Sequential`` itself plays the part of ``scratch.Seq
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import torch
@@ -23,15 +23,13 @@ from torch import nn
 from ._checks import check_parameter_bytes
 from .device import resolve_device, resolve_dtype
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
 OUTPUT_ACTIVATIONS = ("sigmoid", "softmax")
 
-# name -> module factory; Leaky ReLU's slope is the seed's alpha = 0.01 (torch's default too).
-_ACTIVATION_MODULES: dict[str, Callable[[], nn.Module]] = {
+ACTIVATIONS: dict[str, type[nn.Module]] = {
     "sigmoid": nn.Sigmoid,
     "tanh": nn.Tanh,
     "relu": nn.ReLU,
-    "leaky_relu": lambda: nn.LeakyReLU(negative_slope=0.01),
+    "leaky_relu": nn.LeakyReLU,  # negative_slope=0.01, the seed's alpha
     "identity": nn.Identity,
 }
 
@@ -39,9 +37,9 @@ _ACTIVATION_MODULES: dict[str, Callable[[], nn.Module]] = {
 def make_activation(name: str) -> nn.Module:
     """Build a hidden-layer activation by name (one of ``ACTIVATIONS``); twin:
     ``scratch.make_activation``."""
-    if not isinstance(name, str) or name not in _ACTIVATION_MODULES:
+    if not isinstance(name, str) or name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; valid: {', '.join(ACTIVATIONS)}")
-    return _ACTIVATION_MODULES[name]()
+    return ACTIVATIONS[name]()
 
 
 def _check_width(what: str, value: object) -> int:

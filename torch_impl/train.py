@@ -246,7 +246,7 @@ def _evaluate(
         model.train(was_training)
 
 
-def _forward_eval(model: nn.Module, X: ArrayLike) -> torch.Tensor:
+def outputs(model: nn.Module, X: ArrayLike) -> torch.Tensor:
     """``model(X)`` in eval mode under ``inference_mode``; restores the training flag."""
     X_t = check_features(X, "X", first_parameter(model), linear_widths(model)[0])
     was_training = model.training
@@ -268,7 +268,7 @@ def predict_proba(model: nn.Module, X: ArrayLike, task: str | None = None) -> np
     """
     if task is not None:
         task = check_proba_task(task)
-    out = _forward_eval(model, X)  # (N, out)
+    out = outputs(model, X)  # (N, out)
     task = infer_head(model, out) if task is None else task
     return probabilities(model, out, task).cpu().numpy()
 
@@ -277,7 +277,7 @@ def predict(model: nn.Module, X: ArrayLike, task: str) -> np.ndarray:
     """Predictions: regression -> raw outputs (N, out); binary -> (N,) int64 labels from
     P(class 1) > 0.5; multiclass -> (N,) int64 argmax labels."""
     task = check_task(task)
-    out = _forward_eval(model, X)  # (N, out)
+    out = outputs(model, X)  # (N, out)
     if task == "regression":
         return out.cpu().numpy()
     return predicted_labels(probabilities(model, out, task), task).cpu().numpy()

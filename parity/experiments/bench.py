@@ -1,7 +1,8 @@
 """The performance page: one training step of scratch against its yardsticks, in one run.
 
 Per network size (``CONFIGS``) and dtype, five contestants do the same step (ReLU MLP,
-softmax cross-entropy, plain SGD; ``bench_steps``): scratch (``scratch.train_step``), the
+softmax cross-entropy, plain SGD; ``bench_steps``): scratch (one step through its public
+API: ``zero_grad``, forward, loss, backward, ``step``), the
 hand-fused NumPy step, torch eager (on the CPU; also on CUDA with ``device="cuda"``),
 scikit-learn's ``MLPClassifier.partial_fit`` on one batch, and the step's matrix products
 alone (the GEMM peak: the floor of a step on this machine). They run interleaved, round by
@@ -45,8 +46,10 @@ CONFIGS: dict[str, tuple[tuple[int, ...], int]] = {
     "large": ((784, 1024, 1024, 10), 256),
 }
 DTYPES = ("float32", "float64")
-FUSED_GOAL = 1.15  # scratch step / hand-fused step, every size and dtype
-# scratch / torch, float32 (the issue's measurements; in float64 both sides are GEMM-bound)
+# scratch step / hand-fused step, by size: the price of plain code (tiny and small reported,
+# not gated: there the step is overhead, not arithmetic)
+FUSED_GOALS = {"medium": 1.5, "large": 1.3}
+# scratch / torch, float32 (in float64 both sides are GEMM-bound)
 TORCH_GOALS = {"tiny": 0.25, "small": 0.5, "medium": 0.8, "large": 0.8}
 PEAK_GOAL = 0.80  # share of the GEMM peak of the large float32 step
 TINY_GOAL = 60e-6  # seconds per tiny float32 step

@@ -51,14 +51,24 @@ def initial_state(widths: Sequence[int], dtype: str, seed: int = 0) -> dict[str,
 
 
 def scratch_step(widths: Sequence[int], state: Mapping[str, np.ndarray], pool: list[Batch]) -> Step:
-    """``scratch.train_step``: the loop body of ``scratch.fit``, its checks included."""
+    """One step through scratch's public API, as ``scratch.fit``'s loop takes it (checks
+    included): ``zero_grad``, forward, loss, backward, ``step``."""
     import scratch
 
     dtype = next(iter(state.values())).dtype
     model = scratch.build_model(widths[0], widths[1:-1], widths[-1], "relu", dtype=dtype)
     model.load_state_dict(state)
     loss_fn, optimizer = scratch.CrossEntropyLoss(), scratch.SGD(model.parameters(), lr=LR)
-    return Step(lambda k: scratch.train_step(model, loss_fn, optimizer, *pool[k]))
+
+    def run(k: int) -> float:
+        X, y = pool[k]
+        optimizer.zero_grad()
+        loss = loss_fn(model(X), y)
+        model.backward(loss_fn.backward())
+        optimizer.step()
+        return loss
+
+    return Step(run)
 
 
 def fused_step(widths: Sequence[int], state: Mapping[str, np.ndarray], pool: list[Batch]) -> Step:

@@ -5,7 +5,7 @@ it cannot avoid.
 softmax cross-entropy with the mean, plain SGD) when speed is all that matters: one function,
 every buffer allocated once, every elementwise operation in place, no checks, no modules. It
 does the same arithmetic as ``scratch.train_step`` (the same loss value, the same update),
-so ``scratch / fused`` is the price of scratch's structure and checks.
+so ``scratch / fused`` is the price of scratch's plain structure and checks.
 
 ``GemmSet`` is the matrix products of that step alone (per layer ``x W^T``, ``dz^T x`` and,
 except in the first layer, ``dz W``), on preallocated operands: its best time is the step's

@@ -40,7 +40,7 @@ class SigmoidWithoutOneMinusY(scratch.Sigmoid):
     """f'(x) written as f(x) instead of f(x)(1 - f(x))."""
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
-        return self._dy(dy) * self.y
+        return dy * self.y
 
 
 class SoftmaxThenCrossEntropy(scratch.CrossEntropyLoss):

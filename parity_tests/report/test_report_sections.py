@@ -141,7 +141,7 @@ def test_performance_section_is_the_bench_measured_now_and_comes_last(monkeypatc
     assert section.title == "Performance" and section.figures == report.MEASURED_FIGURES
     assert (tmp_path / "bench.png").read_bytes().startswith(b"\x89PNG")
     assert "| tiny | 2-16-16-2 | 32 |" in section.body and "| small |" not in section.body
-    assert "**Goals (issue 12)**" in section.body and "change from run to run" in section.body
+    assert "**Goals**" in section.body and "change from run to run" in section.body
     assert "## " not in section.body  # no heading inside: strip_timings cuts at headings
     assert ctx.seconds["performance"] > 0
     assert report.SECTIONS[-1] is report.performance_section  # the measured part is last

@@ -129,7 +129,7 @@ def test_build_model_accepts_numpy_integer_widths():
 
 
 def test_activations_constant():
-    assert ACTIVATIONS == ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
+    assert tuple(ACTIVATIONS) == ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
     for name in ACTIVATIONS:
         build_model(2, (3,), 1, name)
 
