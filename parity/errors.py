@@ -12,7 +12,8 @@ class                  exit  meaning
 ``OptionError``        2     a bad command-line option, with the ``--help`` to read
 ``InUseError``         2     an output another command holds (a BlockingIOError)
 ``StructureError``     2     a checked network whose tensors do not fit torch's network
-``Failure``            1     valid input, but the work could not be done (a run diverged)
+``Failure``            1     valid input, but the work could not be done
+``Diverged``           1     a training run diverged (a ``Failure``)
 ``Interrupted``        130   Ctrl-C, or 143 for SIGTERM (a KeyboardInterrupt)
 =====================  ====  ==========================================================
 
@@ -24,6 +25,7 @@ twins import nothing from parity, and the harness turns them into a ``Failure``.
 
 from __future__ import annotations
 
+import math
 import signal
 
 
@@ -72,6 +74,18 @@ class Failure(ParityError):
     """Valid input, but the command could not do its work (a training run diverged)."""
 
     exit_status = 1
+
+
+class Diverged(Failure):
+    """A training run whose loss became non-finite or exploded: ``side`` names the
+    implementation, ``step`` and ``loss`` say where (from the twin's ``TrainingDiverged``)."""
+
+    def __init__(self, side: str, cause: FloatingPointError) -> None:
+        self.side = side
+        self.step: int | None = getattr(cause, "step", None)
+        self.loss: float = float(getattr(cause, "loss", math.nan))
+        where = "" if self.step is None else f" at step {self.step} (loss {self.loss:.3g})"
+        super().__init__(f"{side} diverged{where}")
 
 
 class Interrupted(KeyboardInterrupt):

@@ -35,13 +35,13 @@ from parity.cli.model_card import ModelCard
 from parity.cli.outputs import check_outside, run_transaction
 from parity.cli.train_outputs import epoch_table, history_json, plot_history
 from parity.data import DATASETS
-from parity.errors import Failure, Interrupted, OptionError, UsageError
+from parity.errors import Diverged, Failure, Interrupted, OptionError, UsageError
 from parity.harness.sides import SCRATCH, TORCH, Implementation
 from parity.spec import HEADS, INITS, OPTIMIZERS, RunSpec
 
 if TYPE_CHECKING:
     from parity.data import Dataset
-    from parity.harness.runner import ParityResult, Setup, SideResult
+    from parity.harness.runner import ParityResult, SideResult
 
 BUILTIN_TARGET = "y"  # the target column's name for a built-in dataset (features as in DATASETS)
 BACKENDS: dict[str, tuple[Implementation, ...]] = {
@@ -204,43 +204,37 @@ def train_spec(args: argparse.Namespace, task: str) -> RunSpec:
         )
 
 
-def diverged_line(side: str, err: FloatingPointError, lr: float) -> str:
-    """``scratch diverged at step 3 (loss inf); lower --lr (now 1e+06)``: the one line a
-    diverged training run ends with (``err`` carries ``step`` and ``loss`` when it is the
-    twins' divergence error)."""
-    step, loss = getattr(err, "step", None), getattr(err, "loss", None)
-    if step is None:
-        what = f"{side} diverged ({err})"
-    else:
-        loss_text = f"{loss:.3g}" if isinstance(loss, (int, float)) else str(loss)
-        what = f"{side} diverged at step {step} (loss {loss_text})"
-    return f"{what}; lower --lr (now {lr:g})"
-
-
 def train_backends(
     spec: RunSpec,
     data: Dataset,
     backends: Sequence[Implementation],
     stream: TextIO | None = sys.stderr,
-) -> tuple[Setup, dict[str, SideResult]]:
+) -> tuple[dict[str, SideResult], ParityResult | None]:
     """Train the chosen backends from one initial state dict and one batch order (those of
-    ``parity.run`` for the same spec), each side on its own, one after the other; each side
-    draws its own progress bar (``scratch 600/600``, then ``torch 600/600``) on ``stream``.
-    Returns the shared setup and each backend's result by name, in ``backends``' order.
-    A side that diverges ends the command: ``Failure`` with :func:`diverged_line`."""
+    ``parity.run`` for the same spec): with both, ``parity.harness.runner.run``, which also
+    compares them; with one, ``parity.harness.runner.train``. Each side draws its own
+    progress bar (``scratch 600/600``, then ``torch 600/600``) on ``stream``. Returns each
+    backend's result by name, in ``backends``' order, and the verdict (None for one side).
+    A side that diverges ends the command: ``Failure`` naming the side, step and loss."""
     from parity._util.progress import Progress
-    from parity.harness.runner import prepare, train_side
+    from parity.harness import runner
 
-    with user_input():  # a network too large to build, refused by build_model
-        setup = prepare(spec, data)
-    results = {}
-    for impl in backends:
-        with Progress(impl.name, setup.steps, stream) as bar:
-            try:
-                results[impl.name] = train_side(impl, setup, validation=True, progress=bar)
-            except FloatingPointError as err:
-                raise Failure(diverged_line(impl.name, err, spec.lr)) from err
-    return setup, results
+    def bars(name: str, steps: int) -> Progress:
+        return Progress(name, steps, stream)
+
+    try:
+        with user_input():  # a network too large to build, refused by build_model
+            if len(backends) == 2:
+                candidate, _ = backends
+                verdict = runner.run(
+                    spec, data, candidate=candidate, bars=bars, on_divergence="raise",
+                    validation=True,
+                )  # fmt: skip
+                return verdict.sides, verdict
+            _, side = runner.train(backends[0], spec, data, bars=bars, validation=True)
+            return {side.name: side}, None
+    except Diverged as err:
+        raise Failure(f"{err}; lower --lr (now {spec.lr:g})") from err
 
 
 def default_out(args: argparse.Namespace) -> Path:
@@ -277,8 +271,6 @@ def train_and_save(
 ) -> bool:  # fmt: skip
     """Train the backends of ``args``, print the table and the verdict, write the run's files
     into ``staged``; returns whether the parity verdict (if any) is ok."""
-    from parity.harness.runner import compare_results
-
     backends = BACKENDS[args.backend]
     with limit_threads(args.threads, torch_threads=TORCH in backends):
         device = resolve_device(args.device)
@@ -287,12 +279,9 @@ def train_and_save(
             f"{len(data.X_test)} test rows, {data.n_features} features) with "
             f"{' and '.join(impl.name for impl in backends)} on {device}"
         )
-        setup, results = train_backends(spec, data, backends, sys.stderr)
+        results, verdict = train_backends(spec, data, backends, sys.stderr)
         print(epoch_table(results, spec))
-        verdict = None
-        if len(results) == 2:  # the candidate (scratch) against the reference (torch)
-            candidate, reference = results.values()
-            verdict = compare_results(setup, candidate, reference)
+        if verdict is not None:  # the candidate (scratch) against the reference (torch)
             print(verdict.summary())
         metric = "test MSE (standardised target)" if spec.task == "regression" else "test accuracy"
         for backend, res in results.items():

@@ -89,7 +89,7 @@ def plot_history(
     results: dict[str, SideResult], spec: RunSpec, title: str, path: Path, device: str = "cpu"
 ) -> None:
     """Per-step loss of each backend, per-epoch metrics, and with both backends their per-step
-    difference drawn as in the report (``parity.report.plot_loss_difference``: exact zeros as
+    difference drawn as in the report (``parity._util.plots.plot_loss_difference``: exact zeros as
     ticks at the floor, the curve tolerance on ``device`` as a dotted line)."""
     from parity._util.style import save_figure, use_agg
 
@@ -113,12 +113,12 @@ def _draw(axes: Any, results: dict[str, SideResult], spec: RunSpec, device: str)
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
     if len(results) == 2:
-        from parity import report
+        from parity._util.plots import plot_loss_difference
         from parity.tolerances import tolerance
 
         candidate, reference = results.values()
         tol = tolerance("curve", spec.dtype, device).value
-        report.plot_loss_difference(axes[2], candidate.losses, reference.losses, tol)
+        plot_loss_difference(axes[2], candidate.losses, reference.losses, tol)
         axes[2].legend(fontsize=8, loc="center right")
         axes[2].grid(alpha=0.3)
 

@@ -15,6 +15,7 @@ import dataclasses
 import math
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ import numpy as np
 
 import scratch
 from parity.data import Dataset, load_dataset, one_hot
+from parity.errors import Diverged
 from parity.harness.outcome import (
     ParityResult,
     chaos_step,
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
 
 Batches = Sequence[Sequence[np.ndarray]]  # per epoch, the index arrays of its minibatches
 Progress = Callable[[int, int], None]  # progress(step, total)
+Bars = Callable[[str, int], AbstractContextManager[Progress]]  # bars(side, steps): a bar
 
 
 def seed_streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
@@ -255,31 +258,78 @@ def run(
     *,
     candidate: Implementation = SCRATCH,
     progress: Progress | None = None,
+    bars: Bars | None = None,
+    on_divergence: str = "record",
+    validation: bool = False,
 ) -> ParityResult:
     """Train ``candidate`` (scratch by default) and torch in lock step and compare them.
 
     ``data`` is a built-in dataset's name (loaded with the spec's seed and dtype) or a
-    :class:`parity.data.Dataset` of the spec's task and dtype. ``progress(step, total)`` is
-    called as training advances (the candidate first, then torch, so ``total`` is twice the
-    number of steps). A side that diverges does not raise: the result's ``outcome`` is
-    ``"diverged"`` and ``summary()`` says where (see :class:`ParityResult`).
+    :class:`parity.data.Dataset` of the spec's task and dtype. Progress: ``progress(step,
+    total)`` is called as training advances (the candidate first, then torch, so ``total``
+    is twice the number of steps), or ``bars(name, steps)`` gives a progress bar per side (a
+    context manager, as ``nn-parity train`` draws them). A side that diverges: with
+    ``on_divergence="record"`` the result's ``outcome`` is ``"diverged"`` and ``summary()``
+    says where (see :class:`ParityResult`); with ``"raise"`` it raises
+    ``parity.errors.Diverged`` naming the side, the step and the loss. ``validation``
+    evaluates the test split after every epoch (the history's ``val_*``).
     """
     if not isinstance(candidate, Implementation):
         raise TypeError(
             "candidate must be a parity.harness.sides.Implementation, "
             f"got {type(candidate).__name__}"
         )
+    if on_divergence not in ("record", "raise"):
+        raise ValueError(f"on_divergence must be 'record' or 'raise', got {on_divergence!r}")
     setup = prepare(spec, data)
     n_steps = setup.steps
+    sides = []
+    for offset, impl in ((0, candidate), (n_steps, TORCH)):
+        relay = None
+        if progress is not None:
+            relay = _relay(progress, offset, 2 * n_steps)
+        sides.append(_train_with_bar(impl, setup, relay, bars, on_divergence, validation))
+    return compare_results(setup, sides[0], sides[1])
 
-    def relay(offset: int) -> Progress | None:
-        if progress is None:
-            return None
-        return lambda step, _total: progress(offset + step, 2 * n_steps)
 
-    cand = train_side(candidate, setup, progress=relay(0), record_divergence=True)
-    ref = train_side(TORCH, setup, progress=relay(n_steps), record_divergence=True)
-    return compare_results(setup, cand, ref)
+def train(
+    impl: Implementation,
+    spec: RunSpec,
+    data: Dataset | str,
+    *,
+    bars: Bars | None = None,
+    validation: bool = False,
+) -> tuple[Setup, SideResult]:
+    """Train one implementation alone, from the initial weights and batch order ``run``
+    would give both (a diverging run raises ``parity.errors.Diverged``)."""
+    setup = prepare(spec, data)
+    return setup, _train_with_bar(impl, setup, None, bars, "raise", validation)
+
+
+def _relay(progress: Progress, offset: int, total: int) -> Progress:
+    return lambda step, _total: progress(offset + step, total)
+
+
+def _train_with_bar(
+    impl: Implementation,
+    setup: Setup,
+    progress: Progress | None,
+    bars: Bars | None,
+    on_divergence: str,
+    validation: bool,
+) -> SideResult:
+    record = on_divergence == "record"
+    try:
+        if bars is None:
+            return train_side(
+                impl, setup, progress=progress, record_divergence=record, validation=validation
+            )
+        with bars(impl.name, setup.steps) as bar:
+            return train_side(
+                impl, setup, progress=bar, record_divergence=record, validation=validation
+            )
+    except FloatingPointError as err:  # the twins' TrainingDiverged
+        raise Diverged(impl.name, err) from err
 
 
 def trained_models(result: ParityResult) -> tuple[Any, Any]:

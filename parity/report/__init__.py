@@ -35,11 +35,11 @@ which live in the report's last two sections, Performance and Timings, and its f
 matplotlib and torch are imported inside the functions that need them.
 """
 
+from parity._util.plots import CURVE_FLOOR, plot_loss_difference
 from parity._util.style import use_agg
 from parity.report.build import SECTIONS, generate, run_sections
 from parity.report.context import ReportContext, ReportOptions, ReportResult, Section, anchor
 from parity.report.environment import environment, environment_section, torch_cpu_blas
-from parity.report.figures import CURVE_FLOOR, plot_loss_difference
 from parity.report.jobs import Batch, Workers, worker_pool
 from parity.report.render import MEASURED_SECTIONS, render, strip_timings, timings_section
 from parity.report.sections.activations import (

@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -178,17 +180,17 @@ def test_retraining_removes_the_other_backends_stale_weights(tmp_path, capsys):
 
 
 def test_training_curve_draws_the_difference_as_the_report_does(tmp_path, capsys, monkeypatch):
-    import parity.report
+    import parity._util.plots
     from parity.tolerances import tolerance
 
     calls = []
-    real = parity.report.plot_loss_difference
+    real = parity._util.plots.plot_loss_difference
 
     def spy(ax, s, t, tol):
         calls.append((s, t, tol))
         real(ax, s, t, tol)
 
-    monkeypatch.setattr(parity.report, "plot_loss_difference", spy)
+    monkeypatch.setattr(parity._util.plots, "plot_loss_difference", spy)
     out = tmp_path / "run"
     assert cli(capsys, "train", "--dataset", "xor", "--epochs", 2, "--dtype", "float32",
                 "--out", out)[0] == 0  # fmt: skip
@@ -245,6 +247,21 @@ def test_scratch_only_training_never_imports_torch(source, expected, files, tmp_
             "--backend", "scratch", "--out", str(out)]  # fmt: skip
     assert imported_by(f"from parity.cli import main\nassert main({argv!r}) == 0") == expected
     assert (out / "weights_scratch.npz").is_file()
+
+
+def test_train_imports_no_report_module(tmp_path):
+    """``train`` draws its training curve with the plotting helper the report shares: it
+    imports no module of ``parity.report`` (nor of ``parity.check``)."""
+    out = tmp_path / "out"
+    argv = ["train", "--dataset", "xor", "--epochs", "2", "--out", str(out)]
+    code = (
+        f"import sys\nfrom parity.cli import main\nassert main({argv!r}) == 0\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('parity.report', 'parity.check'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert (out / "training_curve.png").is_file()
 
 
 def test_scratch_prediction_imports_no_heavy_library(tmp_path, capsys):

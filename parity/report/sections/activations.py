@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from parity._util.plots import margins
 from parity._util.style import SCRATCH, TORCH, format_error, save_figure, use_agg
 from parity.report.context import ReportContext, Section
-from parity.report.figures import margins
 
 ACTIVATION_FORMULAS: dict[str, tuple[str, str, str]] = {
     # name: (Markdown formula, mathtext f, mathtext f')

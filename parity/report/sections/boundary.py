@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from parity._util.plots import CURVE_FLOOR, margins
 from parity._util.style import SCRATCH, TORCH, format_error, save_figure, use_agg
 from parity.data import Dataset, load_dataset
-from parity.report.figures import CURVE_FLOOR, margins
 
 if TYPE_CHECKING:
     from parity.harness.runner import ParityResult, SideResult

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from parity._util.plots import CURVE_FLOOR, margins, plot_loss_difference
 from parity._util.style import SCRATCH, TORCH, save_figure, use_agg
 from parity.data import TASKS
 from parity.report.context import ReportContext, Section
-from parity.report.figures import CURVE_FLOOR, margins, plot_loss_difference
 from parity.spec import DEFAULT_HEAD, HEADS
 
 if TYPE_CHECKING:

@@ -8,10 +8,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from parity._util.plots import CURVE_FLOOR
 from parity._util.style import format_error
 from parity.data import DATASETS
 from parity.report.context import DatasetRun, ReportContext, Section
-from parity.report.figures import CURVE_FLOOR
 from parity.report.jobs import Batch, Workers
 from parity.report.sections.boundary import plot_boundary
 from parity.spec import RunSpec

@@ -1,5 +1,6 @@
-"""Plot helpers the report's figures share, and the loss-difference panel ``nn-parity train``
-draws too. matplotlib is imported inside the functions (``use_agg``)."""
+"""Plot helpers the report's figures share, and the loss-difference panel that the report
+and ``nn-parity train``'s ``training_curve.png`` both draw. matplotlib is imported inside the
+functions (``use_agg``)."""
 
 from __future__ import annotations
 
