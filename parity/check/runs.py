@@ -12,13 +12,22 @@ from typing import Any
 from ._inputs import InputError
 from .api import check
 from .report import CheckReport
+from .rows import STAGES
 
 Outputs = Callable[[CheckReport, argparse.Namespace], int]
 
 
-def _worst(report: CheckReport) -> str:
+def _worst(report: CheckReport) -> tuple[str, str, str, str]:
+    """The row closest to its tolerance: (scaled error, tolerance, stage, row label)."""
     row = max(report.rows, key=lambda r: r.scaled / r.tol)
-    return f"worst {row.scaled:.1e} (tol {row.tol:.0e}) at {row.stage} {row.label}"
+    return f"{row.scaled:.1e}", f"{row.tol:.0e}", row.stage, row.label
+
+
+def self_line(cells: tuple[str, ...], widths: tuple[int, ...]) -> str:
+    """One line of ``check --self``'s table: ``cells`` left-aligned in columns of
+    ``widths`` (the last column unpadded), two spaces apart."""
+    padded = [cell.ljust(width) for cell, width in zip(cells[:-1], widths, strict=False)]
+    return "  ".join([*padded, cells[-1]])
 
 
 def _combined(reports: dict[str, CheckReport]) -> dict[str, Any]:
@@ -52,14 +61,26 @@ def self_check(args: argparse.Namespace, kw: dict[str, Any], outputs: Outputs) -
     from .selfcheck import configs, label, scratch_layers
 
     kw = {**kw, "steps": kw["steps"] or 3}
+    found = configs(args.dataset)
+    # columns sized before the first run, so that every line prints as soon as it is checked
+    header = ("verdict", "configuration", "worst", "tol", "stage", "row closest to its tolerance")
+    widths = (
+        len("MISMATCH"),
+        max(len(header[1]), *(len(label(c)) for c in found)),
+        len("1.0e-10"),
+        len("1e-10"),
+        max(len(header[4]), *(len(stage) for stage in STAGES)),
+    )
+    print(self_line(header, widths))
     reports = {}
-    for c in configs(args.dataset):
+    for c in found:
         impl = scratch_layers(
             c["head"], c["n_in"], c["n_out"], c["hidden"], c["activation"], seed=args.seed
         )
         report = check(impl, c["dataset"], **kw)
         reports[label(c)] = report
-        print(f"{'ok      ' if report.ok else 'MISMATCH'}  {label(c):28s} {_worst(report)}")
+        verdict = "ok" if report.ok else "MISMATCH"
+        print(self_line((verdict, label(c), *_worst(report)), widths))
         if not report.ok:
             print(report.table())
     status = _finish(reports, args)

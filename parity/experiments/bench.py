@@ -46,7 +46,7 @@ CONFIGS: dict[str, tuple[tuple[int, ...], int]] = {
 }
 DTYPES = ("float32", "float64")
 FUSED_GOAL = 1.15  # scratch step / hand-fused step, every size and dtype
-# scratch / torch, float32 (the measurements; in float64 both sides are GEMM-bound)
+# scratch / torch, float32 (in float64 both sides are GEMM-bound)
 TORCH_GOALS = {"tiny": 0.25, "small": 0.5, "medium": 0.8, "large": 0.8}
 PEAK_GOAL = 0.80  # share of the GEMM peak of the large float32 step
 TINY_GOAL = 60e-6  # seconds per tiny float32 step

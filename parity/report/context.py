@@ -39,7 +39,7 @@ class ReportOptions:
     every process runs torch and BLAS with ``threads`` threads; neither changes the report.
     """
 
-    out: Path = Path("reports")
+    out: Path = Path("out/report")
     quick: bool = False
     device: str = "cpu"
     dtypes: tuple[str, ...] = ("float64", "float32")

@@ -294,4 +294,4 @@ def test_page_and_section_write_the_figure(tmp_path, monkeypatch):
     monkeypatch.setattr(bench_page, "run_bench", lambda *a, **k: result)
     page = bench_page.performance_section(tmp_path / "figures")
     assert page.figure == tmp_path / "figures" / "bench.png" and page.figure.exists()
-    assert "](figures/bench.png)" in page.markdown and "**Goals (issue 12)**" in page.markdown
+    assert "](figures/bench.png)" in page.markdown and "**Speed goals**" in page.markdown

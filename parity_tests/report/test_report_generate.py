@@ -10,6 +10,7 @@ so these tests time only the report itself. The claims stub is a module-level fu
 from __future__ import annotations
 
 import itertools
+import math
 import multiprocessing
 import re
 from dataclasses import dataclass
@@ -85,6 +86,28 @@ def test_quick_report_lists_every_quick_cell(quick_reports):
     assert text.count(" | cpu | ") == len(cells)
     assert f"**All {len(cells)} grid cells agree within tolerance**" in text
     assert "**Quick run**" in text and "nn-parity report --quick --out" in text
+
+
+def test_quick_report_opens_with_the_digits_its_worst_errors_table_gives(quick_reports):
+    """The line under the title is ⌊−log10⌋ of each dtype's worst scaled error in the
+    first table, over the kinds that compare the two sides (not finite differences)."""
+    _, (text, _), _ = quick_reports
+    first = text.splitlines()[2]
+    found = re.fullmatch(
+        r"\*\*float64: scratch and torch agree to (\d+) significant digits; float32: (\d+)\.\*\*",
+        first,
+    )
+    assert found, first
+    side_labels = {report.KIND_LABELS[k] for k in report.TABLE_KINDS if k != "finite_difference"}
+    for dtype, digits in zip(("float64", "float32"), found.groups(), strict=True):
+        worst = max(
+            float(row[2])
+            for row in (line.split(" | ") for line in text.splitlines())
+            if len(row) > 2 and row[0] == f"| {dtype}" and row[1] in side_labels
+        )
+        # the table prints two digits: the exact error lies within 5% of what it shows
+        bounds = {math.floor(-math.log10(worst * f)) for f in (0.95, 1.05)}
+        assert int(digits) in bounds, (dtype, worst)
 
 
 def test_quick_report_has_every_section_and_figure(quick_reports):
