@@ -49,9 +49,11 @@ def plot_bench(result: BenchResult, path: Path) -> None:
         for r in rows:
             ax.annotate(r.config, (r.parameters, 1e3 * r.seconds["gemm"]), fontsize=8,
                         textcoords="offset points", xytext=(0, -12), ha="center")  # fmt: skip
+        title = f"one training step, {dtype}"
+        if any(r.rounds for r in rows):
+            title += f"\n(line: median of {result.repeats} rounds; band: fastest to slowest)"
         ax.set(xscale="log", yscale="log", xlabel="parameters", ylabel="ms per step",
-               title=f"one training step, {dtype}\n(line: median of {result.repeats} rounds; "
-                     "band: fastest to slowest round)")  # fmt: skip
+               title=title)  # fmt: skip
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()

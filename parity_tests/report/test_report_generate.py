@@ -13,6 +13,7 @@ import itertools
 import math
 import multiprocessing
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -249,3 +250,50 @@ def test_publish_swaps_directories_and_keeps_other_entries(tmp_path):
     assert sorted(p.name for p in dest.iterdir()) == ["README.txt", "REPORT.md", "figures"]
     assert [p.name for p in (dest / "figures").iterdir()] == ["new.png"]
     assert list(tmp_path.iterdir()) == [dest]  # staging (and the old figures) removed
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_without_out_the_report_goes_to_the_git_ignored_out_report(tmp_path, monkeypatch):
+    """The README's set-up command (``nn-parity report``, no ``--out``) must not rewrite the
+    committed ``reports/``: it writes ``out/report`` under the working directory."""
+    from parity.cli.report import DEFAULT_OUT
+    from parity.report import ReportOptions, ReportResult
+
+    asked = []
+
+    def fake_generate(options, *, stream=None):
+        asked.append(options)
+        return ReportResult(Path(options.out) / "REPORT.md", 0, 0, 0, 0, {"total": 0.0})
+
+    monkeypatch.setattr(report, "generate", fake_generate)
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", "--quick"]) == 0
+    (options,) = asked
+    assert options.out == Path(DEFAULT_OUT) == Path("out/report") == ReportOptions().out
+    assert (tmp_path / "out").is_dir() and not (tmp_path / "reports").exists()
+    assert main(["report", "--quick", "--out", "reports"]) == 0  # the maintainer's command
+    assert asked[-1].out == Path("reports")
+
+
+def test_the_default_out_is_ignored_by_git_and_reports_is_not():
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    git = ["git", "-C", str(ROOT), "check-ignore", "-q", "--no-index"]
+    try:
+        ignored = subprocess.run([*git, "out/report/REPORT.md"], check=False).returncode
+    except FileNotFoundError:
+        pytest.skip("git is not installed")
+    assert ignored == 0
+    assert subprocess.run([*git, "reports/REPORT.md"], check=False).returncode == 1
+
+
+def test_report_help_states_no_durations(capsys):
+    """Durations depend on the machine and its load: the help says "minutes on a 2-core
+    machine" and points at the Timings section, never a number of seconds."""
+    with pytest.raises(SystemExit):
+        main(["report", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert not re.search(r"\d+\s*(s|sec|seconds|min|minutes)\b", text), text
+    assert "minutes on a 2-core machine" in text and "out/report" in text
