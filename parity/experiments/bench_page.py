@@ -186,6 +186,11 @@ def render(result: BenchResult, *, figure: str | None = None) -> str:
     if any(r.rounds for r in result.rows):
         parts.append(SPREAD_NOTE)
     if figure is not None:
+        if any(r.rounds for r in result.rows):
+            parts.append(
+                "In the figure each line is a median over the rounds and the band of its "
+                "colour spans its fastest to its slowest round."
+            )
         parts.append(f"![time per step against network size, with the GEMM peak]({figure})")
     return "\n\n".join(parts)
 

@@ -1,4 +1,5 @@
-"""The report's Markdown: a header (command, verdict, contents) over the sections in order.
+"""The report's Markdown: a header (the digits scratch and torch agree to, the command, the
+verdict, the contents) over the sections in order.
 
 The contents line links every section by the anchor derived from its title, so a renamed
 section cannot leave a dead link behind. The last two sections, Performance and Timings, hold

@@ -321,3 +321,5 @@ def test_figure_shades_each_line_from_its_fastest_to_its_slowest_round(monkeypat
     assert scratch[:, 1].min() == pytest.approx(1e3) and scratch[:, 1].max() == pytest.approx(12e3)
     assert "band: fastest to slowest" in ax.get_title()
     assert not without.axes[0].collections and "band" not in without.axes[0].get_title()
+    assert "spans its fastest to its slowest round" in bench_page.render(
+        BenchResult(rows, 3), figure="bench.png")  # fmt: skip
