@@ -1,7 +1,7 @@
 """The figures of ``CheckReport.write``; matplotlib is imported only here, when one is written.
 
 * ``scaled_error.png``: every row's scaled error (end to end and teacher-forced) on a log
-  axis, with its tolerance; the first divergence marked.
+  axis, with its tolerance, one line per row labelled in full; the first divergence marked.
 * ``divergence_scatter.png`` and ``divergence_heatmap.png``: the first divergent tensor,
   yours against torch's (a straight line of slope c is a factor c) and yours - torch.
 * ``loss_curves.png`` (with ``steps > 0``): both loss curves and their per-step difference.
@@ -41,27 +41,30 @@ def _save(fig: Any, path: Path) -> str:
 
 
 def scaled_errors(report: Findings, path: Path) -> str:
-    """The scaled error per row on a log axis, with the tolerance as a step line."""
+    """The scaled error per row on a log axis, with the tolerance as a tick per row: one
+    line per row, top to bottom in execution order, each labelled in full (as in the table)."""
     plt = _plt()
     rows = report.rows
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.28 * len(rows)), 4.2))
-    x = np.arange(1, len(rows) + 1)
+    fig, ax = plt.subplots(figsize=(8.0, max(3.5, 1.6 + 0.26 * len(rows))))
+    y = np.arange(1, len(rows) + 1)
     finite = [m.scaled for r in rows for m in (r.e2e, r.tf) if m and math.isfinite(m.scaled)]
     top = max([r.tol for r in rows] + finite + [1e-12]) * 30
     floor = 1e-18
     for attr, marker, label in (("e2e", "o", "end to end"), ("tf", "s", "teacher-forced")):
-        ys = [getattr(r, attr).scaled if getattr(r, attr) else np.nan for r in rows]
-        ys = [top if y == math.inf else max(y, floor) for y in ys]
-        ax.scatter(x, ys, marker=marker, label=label, alpha=0.8)
-    ax.step(x, [r.tol for r in rows], where="mid", color="k", lw=1, label="tolerance")
+        xs = [getattr(r, attr).scaled if getattr(r, attr) else np.nan for r in rows]
+        xs = [top if v == math.inf else max(v, floor) for v in xs]
+        ax.scatter(xs, y, marker=marker, label=label, alpha=0.8)
+    ax.scatter([r.tol for r in rows], y, marker="|", s=160, color="k", label="tolerance")
     for i, r in enumerate(rows):
         if r.status == ROOT:
-            ax.axvline(i + 1, color="red", lw=1, ls=":", label="first divergence")
-    ax.set_yscale("log")
-    ax.set_xticks(x, [r.label[:22] for r in rows], rotation=90, fontsize=7)
-    ax.set_ylabel("scaled error  max|yours - torch| / max|.|")
-    ax.set_title("yours vs torch, per row (off-scale values drawn at the top)")
-    ax.legend(fontsize=7)
+            ax.axhline(i + 1, color="red", lw=1, ls=":", label="first divergence")
+    ax.set_xscale("log")
+    ax.set_yticks(y, [r.label for r in rows], fontsize=7)
+    ax.set_ylim(len(rows) + 0.7, 0.3)  # the first row at the top, as in the table
+    ax.set_xlabel("scaled error  max|yours - torch| / max|.|")
+    ax.set_title("yours vs torch, per row (off-scale values drawn at the right)")
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.legend(fontsize=7, loc="best")
     return _save(fig, path)
 
 

@@ -26,7 +26,7 @@ def add_parser(subparsers: Any) -> None:
         description="Median time per training step (ReLU MLP, cross-entropy, SGD) of scratch, "
         "a hand-fused NumPy step, torch eager, scikit-learn's MLPClassifier.partial_fit and "
         "the step's matrix products alone, interleaved round by round; prints milliseconds, "
-        "ratios, the share of the GEMM peak and the goals (with their spread over "
+        "ratios, the share of the GEMM peak and the speed goals (with their spread over "
         f"the rounds). Configs: {configs}.",
     )
     be.add_argument(

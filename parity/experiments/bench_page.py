@@ -1,4 +1,4 @@
-"""The bench as a page: the tables, the goals with their verdicts, the figure,
+"""The bench as a page: the tables, the speed goals with their verdicts, the figure,
 and the report's Performance section, all from one ``BenchResult``."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from parity.experiments.bench import (
 )
 
 FIGURE = "bench.png"
+GOALS_TITLE = "Speed goals"  # the heading of the goals table
 NAMES = {"scratch": "scratch", "fused": "fused NumPy", "torch": "torch CPU",
          "torch_cuda": "torch CUDA", "sklearn": "scikit-learn", "gemm": "GEMMs alone"}  # fmt: skip
 
@@ -64,7 +65,7 @@ def table(result: BenchResult, dtype: str) -> str:
 
 @dataclass(frozen=True)
 class Goal:
-    """One goal: a measure of a row, and the bound it must meet where it applies
+    """One speed goal: a measure of a row, and the bound it must meet where it applies
     (``bound(row)`` is None where the goal says nothing about that row)."""
 
     name: str
@@ -182,10 +183,15 @@ def render(result: BenchResult, *, figure: str | None = None) -> str:
     ]
     for dtype in (d for d in DTYPES if any(r.dtype == d for r in result.rows)):
         parts += [f"**{dtype}**", table(result, dtype)]
-    parts += ["**Goals**", goals_table(result)]
+    parts += [f"**{GOALS_TITLE}**", goals_table(result)]
     if any(r.rounds for r in result.rows):
         parts.append(SPREAD_NOTE)
     if figure is not None:
+        if any(r.rounds for r in result.rows):
+            parts.append(
+                "In the figure each line is a median over the rounds and the band of its "
+                "colour spans its fastest to its slowest round."
+            )
         parts.append(f"![time per step against network size, with the GEMM peak]({figure})")
     return "\n\n".join(parts)
 

@@ -19,6 +19,7 @@ from parity.report.sections.claims import claims_batch, claims_section
 from parity.report.sections.curves import curves_section
 from parity.report.sections.datasets import datasets_batch, datasets_section
 from parity.report.sections.grid import (
+    digits_line,
     every_cell_section,
     grid_batch,
     measure_grid,
@@ -100,6 +101,8 @@ def generate(options: ReportOptions, *, stream: TextIO | None = sys.stderr) -> R
         ctx.figures.mkdir()
         sections = run_sections(ctx)
         result = result_of(ctx, out / "REPORT.md")
-        (staged / "REPORT.md").write_text(render(options, result, sections), encoding="utf-8")
+        digits = digits_line(ctx.grid, options.dtypes)
+        markdown = render(options, result, sections, digits)
+        (staged / "REPORT.md").write_text(markdown, encoding="utf-8")
         publish(staged, out)
     return result

@@ -40,7 +40,7 @@ class ReportOptions:
     every process runs torch and BLAS with ``threads`` threads; neither changes the report.
     """
 
-    out: Path = Path("reports")
+    out: Path = Path("out/report")
     quick: bool = False
     device: str = "cpu"
     dtypes: tuple[str, ...] = ("float64", "float32")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import textwrap
@@ -82,6 +83,11 @@ def test_self_agrees_everywhere(cli):
     assert r.status == 0, r.out
     assert "scratch agrees with torch in all 15 of 15 configurations" in r.out
     assert "MISMATCH" not in r.out
+    # one aligned table: every column starts at the same place on every line
+    lines = r.out.splitlines()[:16]
+    assert lines[0].split()[:5] == ["verdict", "configuration", "worst", "tol", "stage"]
+    starts = [[m.start() for m in re.finditer(r"(?<=  )\S", line)][:4] for line in lines]
+    assert len({tuple(s) for s in starts}) == 1 and len(starts[0]) == 4, r.out
 
 
 BAD_FILES = {

@@ -200,3 +200,22 @@ def test_scatter_tick_labels_do_not_overlap():
 def test_scaled_errors_are_finite_numbers_on_agreement():
     report = _run("layers")
     assert all(np.isfinite(r.scaled) and r.scaled <= r.tol for r in report.rows)
+
+
+def test_scaled_error_figure_labels_every_row_in_full(monkeypatch, tmp_path):
+    """One line per row, top to bottom in the table's order, each label whole (the longest,
+    "... gradient vs your own loss", included)."""
+    from parity.check import figures
+
+    drawn = []
+    monkeypatch.setattr(figures, "_save", lambda fig, path: drawn.append(fig) or "")
+    report = _run("layers-relu-mask")
+    figures.scaled_errors(report, tmp_path / "scaled_error.png")
+    (fig,) = drawn
+    (ax,) = fig.axes
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == [r.label for r in report.rows]
+    assert any(label.endswith("vs your own loss") for label in labels)
+    low, high = ax.get_ylim()
+    assert high < low  # the first row at the top
+    figures._plt().close(fig)

@@ -24,7 +24,7 @@ def test_bench_prints_the_page_and_writes_it(capsys, tmp_path):
     assert scratch_ms > 0 and torch_ms > 0
     # both printed to 2-3 significant digits: the rounding alone can move the ratio by 5%
     assert float(row["scratch / torch CPU"]) == pytest.approx(scratch_ms / torch_ms, rel=0.06)
-    assert "**float64**" not in out and "**Goals**" in out
+    assert "**float64**" not in out and "**Speed goals**" in out
     assert f"wrote {tmp_path / 'bench' / 'BENCH.md'}" in out
     assert (tmp_path / "bench" / "bench.png").stat().st_size > 0
 

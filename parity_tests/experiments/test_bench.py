@@ -297,4 +297,32 @@ def test_page_and_section_write_the_figure(tmp_path, monkeypatch):
     monkeypatch.setattr(bench_page, "run_bench", lambda *a, **k: result)
     page = bench_page.performance_section(tmp_path / "figures")
     assert page.figure == tmp_path / "figures" / "bench.png" and page.figure.exists()
-    assert "](figures/bench.png)" in page.markdown and "**Goals**" in page.markdown
+    assert "](figures/bench.png)" in page.markdown and "**Speed goals**" in page.markdown
+
+
+def test_figure_shades_each_line_from_its_fastest_to_its_slowest_round(monkeypatch):
+    """Each contestant's median line carries a band over its rounds' min and max; rows
+    without rounds draw the lines alone."""
+    from parity.experiments import roofline
+
+    drawn = []
+    monkeypatch.setattr(roofline, "save_figure", lambda fig, path: drawn.append(fig))
+    rounds = {"scratch": [1.0, 1.5, 3.0], "fused": [0.9, 1.0, 1.1], "torch": [2.0, 2.0, 4.0],
+              "sklearn": [9.0, 10.0, 11.0], "gemm": [0.5, 0.6, 0.7]}  # fmt: skip
+    rows = [dataclasses.replace(row(n), rounds={w: [t * k for t in ts] for w, ts in rounds.items()})
+            for k, n in enumerate(bench.CONFIGS, start=1)]  # fmt: skip
+    assert roofline.spread(rows, "scratch") == ([1e3 * k for k in (1, 2, 3, 4)],
+                                                [3e3 * k for k in (1, 2, 3, 4)])  # fmt: skip
+    assert roofline.spread([row("tiny")], "scratch") is None
+    roofline.plot_bench(BenchResult(rows, 3), None)
+    roofline.plot_bench(BenchResult([row(n) for n in bench.CONFIGS], 3), None)
+    with_rounds, without = drawn
+    (ax,) = with_rounds.axes
+    bands = ax.collections
+    assert len(bands) == len(rounds)  # one per contestant
+    scratch = bands[0].get_paths()[0].vertices
+    assert scratch[:, 1].min() == pytest.approx(1e3) and scratch[:, 1].max() == pytest.approx(12e3)
+    assert "band: fastest to slowest" in ax.get_title()
+    assert not without.axes[0].collections and "band" not in without.axes[0].get_title()
+    assert "spans its fastest to its slowest round" in bench_page.render(
+        BenchResult(rows, 3), figure="bench.png")  # fmt: skip

@@ -64,3 +64,27 @@ def test_run_claims_sections_and_figures(tmp_path, quick):
             assert link.startswith("figures/") and link.endswith(".png")
             png = tmp_path / link
             assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", link
+
+
+@pytest.mark.parametrize(
+    ("pairs", "measured", "held"),
+    [
+        ({"a": (1.0, 1.0), "b": (0.5, 0.5)}, "2 pairs compared: all identical", True),
+        ({"a": (1.0, 1.0), "b": (4.44e-16, 5.55e-16)},  # rounding errors themselves
+         "2 pairs compared: 1 identical, 1 differing by at most 1.1e-16 (below the 1e-12 "
+         "floor)", True),
+        ({"a": (2.0, 2.0 + 1e-10), "b": (3.0, 3.0)},
+         "2 pairs compared: 1 identical, 1 differing, 1 by more than the 1e-12 floor, at worst "
+         "5.0e-11 relative", True),
+        ({"a": (1.0, 1.001)},
+         "1 pair compared: 0 identical, 1 differing, 1 by more than the 1e-12 floor, at worst "
+         "1.0e-03 relative", False),
+    ],
+)  # fmt: skip
+def test_agreement_says_what_it_compared_and_at_what_floor(pairs, measured, held):
+    """Never a bare "worst 0.0e+00" under numbers that visibly differ in their last digits."""
+    numbers = {f"{k}.{side}": v for k, st in pairs.items() for side, v in zip(
+        ("scratch", "torch"), st, strict=True)}  # fmt: skip
+    check = claims.agreement(numbers)
+    assert (check.measured, check.held) == (measured, held)
+    assert "1e-09 relative" in check.statement and "below 1e-12 is rounding" in check.statement

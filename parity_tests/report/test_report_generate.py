@@ -10,8 +10,10 @@ so these tests time only the report itself. The claims stub is a module-level fu
 from __future__ import annotations
 
 import itertools
+import math
 import multiprocessing
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,6 +87,28 @@ def test_quick_report_lists_every_quick_cell(quick_reports):
     assert text.count(" | cpu | ") == len(cells)
     assert f"**All {len(cells)} grid cells agree within tolerance**" in text
     assert "**Quick run**" in text and "nn-parity report --quick --out" in text
+
+
+def test_quick_report_opens_with_the_digits_its_worst_errors_table_gives(quick_reports):
+    """The line under the title is ⌊−log10⌋ of each dtype's worst scaled error in the
+    first table, over the kinds that compare the two sides (not finite differences)."""
+    _, (text, _), _ = quick_reports
+    first = text.splitlines()[2]
+    found = re.fullmatch(
+        r"\*\*float64: scratch and torch agree to (\d+) significant digits; float32: (\d+)\.\*\*",
+        first,
+    )
+    assert found, first
+    side_labels = {report.KIND_LABELS[k] for k in report.TABLE_KINDS if k != "finite_difference"}
+    for dtype, digits in zip(("float64", "float32"), found.groups(), strict=True):
+        worst = max(
+            float(row[2])
+            for row in (line.split(" | ") for line in text.splitlines())
+            if len(row) > 2 and row[0] == f"| {dtype}" and row[1] in side_labels
+        )
+        # the table prints two digits: the exact error lies within 5% of what it shows
+        bounds = {math.floor(-math.log10(worst * f)) for f in (0.95, 1.05)}
+        assert int(digits) in bounds, (dtype, worst)
 
 
 def test_quick_report_has_every_section_and_figure(quick_reports):
@@ -226,3 +250,50 @@ def test_publish_swaps_directories_and_keeps_other_entries(tmp_path):
     assert sorted(p.name for p in dest.iterdir()) == ["README.txt", "REPORT.md", "figures"]
     assert [p.name for p in (dest / "figures").iterdir()] == ["new.png"]
     assert list(tmp_path.iterdir()) == [dest]  # staging (and the old figures) removed
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_without_out_the_report_goes_to_the_git_ignored_out_report(tmp_path, monkeypatch):
+    """The README's set-up command (``nn-parity report``, no ``--out``) must not rewrite the
+    committed ``reports/``: it writes ``out/report`` under the working directory."""
+    from parity.cli.report import DEFAULT_OUT
+    from parity.report import ReportOptions, ReportResult
+
+    asked = []
+
+    def fake_generate(options, *, stream=None):
+        asked.append(options)
+        return ReportResult(Path(options.out) / "REPORT.md", 0, 0, 0, 0, {"total": 0.0})
+
+    monkeypatch.setattr(report, "generate", fake_generate)
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", "--quick"]) == 0
+    (options,) = asked
+    assert options.out == Path(DEFAULT_OUT) == Path("out/report") == ReportOptions().out
+    assert (tmp_path / "out").is_dir() and not (tmp_path / "reports").exists()
+    assert main(["report", "--quick", "--out", "reports"]) == 0  # the maintainer's command
+    assert asked[-1].out == Path("reports")
+
+
+def test_the_default_out_is_ignored_by_git_and_reports_is_not():
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    git = ["git", "-C", str(ROOT), "check-ignore", "-q", "--no-index"]
+    try:
+        ignored = subprocess.run([*git, "out/report/REPORT.md"], check=False).returncode
+    except FileNotFoundError:
+        pytest.skip("git is not installed")
+    assert ignored == 0
+    assert subprocess.run([*git, "reports/REPORT.md"], check=False).returncode == 1
+
+
+def test_report_help_states_no_durations(capsys):
+    """Durations depend on the machine and its load: the help says "minutes on a 2-core
+    machine" and points at the Timings section, never a number of seconds."""
+    with pytest.raises(SystemExit):
+        main(["report", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert not re.search(r"\d+\s*(s|sec|seconds|min|minutes)\b", text), text
+    assert "minutes on a 2-core machine" in text and "out/report" in text

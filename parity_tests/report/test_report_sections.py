@@ -141,7 +141,7 @@ def test_performance_section_is_the_bench_measured_now_and_comes_last(monkeypatc
     assert section.title == "Performance" and section.figures == report.MEASURED_FIGURES
     assert (tmp_path / "bench.png").read_bytes().startswith(b"\x89PNG")
     assert "| tiny | 2-16-16-2 | 32 |" in section.body and "| small |" not in section.body
-    assert "**Goals**" in section.body and "change from run to run" in section.body
+    assert "**Speed goals**" in section.body and "change from run to run" in section.body
     assert "## " not in section.body  # no heading inside: strip_timings cuts at headings
     assert ctx.seconds["performance"] > 0
     assert report.SECTIONS[-1] is report.performance_section  # the measured part is last
@@ -191,3 +191,102 @@ def test_the_curves_section_leaves_its_figures_pending_under_their_file_names(tm
     assert section.figures == tuple(f"curves_{a}.png" for a in activations)
     ctx.finish_pending()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(section.figures)
+
+
+# --------------------------------------------------------------------------- digits agreed
+
+
+def _cell_result(dtype: str, errors: dict[str, float]):
+    """A grid result of one cell of ``dtype`` whose comparisons of each kind have ``errors``."""
+    from parity.grid import Cell, CellResult
+
+    from parity.compare import Comparison
+
+    cell = Cell("tanh", "shallow", "binary", dtype, "cpu", 0)
+    comparisons = {
+        kind: [Comparison(f"{kind}[0]", err, err, err, 1.0, True, None)]
+        for kind, err in errors.items()
+    }
+    return CellResult(cell, comparisons)
+
+
+@pytest.mark.parametrize(
+    ("error", "digits"),
+    [(2.4e-14, 13), (1e-13, 13), (9.9e-14, 13), (3.3e-6, 5), (2.4e-5, 4), (0.5, 0), (3.0, 0),
+     (0.0, None)],
+)  # fmt: skip
+def test_digits_agreed_is_floor_of_minus_log10_of_the_error(error, digits):
+    from parity.report.sections.grid import digits_agreed
+
+    assert digits_agreed(error) == digits
+
+
+@pytest.mark.parametrize("error", [-1e-16, float("nan"), float("inf")])
+def test_digits_agreed_refuses_what_is_not_an_error(error):
+    from parity.report.sections.grid import digits_agreed
+
+    with pytest.raises(ValueError, match="error must be a finite number >= 0"):
+        digits_agreed(error)
+
+
+def test_digits_line_takes_the_worst_side_by_side_error_per_dtype():
+    """Finite differences compare each side with an approximation, not with each other:
+    their larger error does not count."""
+    from parity.report.sections.grid import digits_line
+
+    grid = [
+        _cell_result("float64", {"forward": 4e-15, "gradient": 2.4e-14, "finite_difference": 1e-9}),
+        _cell_result("float64", {"curve": 5e-16, "weights": 1.1e-15}),
+        _cell_result("float32", {"forward": 3.3e-6, "outputs": 2.4e-5}),
+    ]
+    line = digits_line(grid, ("float64", "float32"))
+    assert line == "float64: scratch and torch agree to 13 significant digits; float32: 4"
+    assert digits_line(grid, ("float32",)) == (
+        "float32: scratch and torch agree to 4 significant digits"
+    )
+    exact = [_cell_result("float64", {"forward": 0.0})]
+    assert digits_line(exact, ("float64",)) == "float64: scratch and torch agree bit for bit"
+    assert digits_line([], ("float64",)) == ""
+
+
+def test_render_puts_the_digits_line_right_under_the_title_with_its_definition():
+    from parity.report.sections.grid import DIGITS_DEFINITION
+
+    result = ReportResult(Path("r/REPORT.md"), cells=1, cells_failed=0, datasets_failed=0,
+                          claims_failed=0)  # fmt: skip
+    digits = "float64: scratch and torch agree to 13 significant digits; float32: 4"
+    lines = report.render(ReportOptions(), result, [], digits).splitlines()
+    assert lines[:5] == ["# nn-parity report", "", f"**{digits}.**", "", DIGITS_DEFINITION]
+    assert "⌊−log10 e⌋" in DIGITS_DEFINITION and "finite differences" not in DIGITS_DEFINITION
+
+
+# --------------------------------------------------------------------------- activations figure
+
+
+def test_activations_figure_shares_sigmoid_and_tanh_axes_and_zooms_on_leaky_relu(
+    monkeypatch, tmp_path
+):
+    """Sigmoid's f' (at most 1/4) is drawn on tanh's scale (up to 1), and Leaky ReLU's slope
+    0.01, flat at the panel's scale, shows in an inset of each of its two panels."""
+    import parity.report.sections.activations as activations
+
+    drawn = []
+    monkeypatch.setattr(activations, "save_figure", lambda fig, path: drawn.append(fig))
+    activations.plot_activations(report.activation_curves("cpu"), tmp_path)
+    (fig,) = drawn
+    by_title = {ax.get_title().split(":")[0]: ax for ax in fig.axes if ax.get_title()}
+    for kind in ("sigmoid", "sigmoid derivative"):
+        other = by_title[kind.replace("sigmoid", "tanh")]
+        assert by_title[kind].get_ylim() == other.get_ylim()
+    assert by_title["sigmoid derivative"].get_ylim()[1] > 0.9  # tanh's peak of 1 fits
+    insets = [inset for ax in fig.axes for inset in ax.child_axes]
+    assert len(insets) == 2
+    assert {ax for ax in fig.axes if ax.child_axes} == {
+        by_title["leaky_relu"], by_title["leaky_relu derivative"]}  # fmt: skip
+    for inset in insets:
+        low, high = inset.get_ylim()
+        assert high - low < 0.1  # at this scale a slope or level of 0.01 is visible
+        assert inset.get_xlim() == activations.LEAKY_ZOOM
+    assert {inset.get_title() for inset in insets} == {
+        "zoom: slope 0.01 for x < 0", "zoom: f'(x) = 0.01 for x < 0"}  # fmt: skip
+    report.use_agg().close(fig)

@@ -77,29 +77,72 @@ class Claim:
     figure: tuple[str, str]
 
 
-def sides_agree(numbers: Numbers, atol: float = 1e-12) -> float:
-    """The worst relative disagreement between the ``.scratch`` and ``.torch`` twins.
+AGREE_ATOL = 1e-12  # a difference below this is rounding, whatever the numbers' size
 
-    Returns ``max |s - t| / max(|s|, |t|)`` over the pairs whose difference exceeds
-    ``atol``, 0.0 when every pair agrees to ``atol`` (a quantity that is itself a rounding
-    error, such as a max difference of 1e-16, is judged by ``atol``, the rest relative to
-    their size). A number with only a ``.scratch`` side is a ``KeyError``.
+
+@dataclass(frozen=True)
+class PairDifferences:
+    """How the ``.scratch`` and ``.torch`` twins of a claim's numbers differ.
+
+    ``pairs`` were compared; ``identical`` of them are equal; ``largest_abs`` is the largest
+    ``|s - t|`` over all; ``above_floor`` pairs differ by more than ``AGREE_ATOL``, and
+    ``worst_rel`` is the largest ``|s - t| / max(|s|, |t|)`` among those (0.0 when none).
     """
-    worst = 0.0
+
+    pairs: int
+    identical: int
+    largest_abs: float
+    above_floor: int
+    worst_rel: float
+
+    def describe(self) -> str:
+        """What was compared and what it measured, in words (``16 pairs compared: 14
+        identical, 2 differing by at most 4.4e-16 (below the 1e-12 floor)``)."""
+        text = f"{self.pairs} pair{'s' * (self.pairs != 1)} compared: "
+        if self.identical == self.pairs:
+            return text + "all identical"
+        text += f"{self.identical} identical, {self.pairs - self.identical} differing"
+        if not self.above_floor:
+            return text + f" by at most {self.largest_abs:.1e} (below the {AGREE_ATOL:.0e} floor)"
+        return text + (
+            f", {self.above_floor} by more than the {AGREE_ATOL:.0e} floor, at worst "
+            f"{self.worst_rel:.1e} relative"
+        )
+
+
+def pair_differences(numbers: Numbers, atol: float = AGREE_ATOL) -> PairDifferences:
+    """Compare every ``.scratch`` number of ``numbers`` with its ``.torch`` twin (a number
+    with only a ``.scratch`` side is a ``KeyError``); ``atol`` is the absolute floor below
+    which a difference is rounding (a quantity that is itself a rounding error, such as a max
+    difference of 1e-16, is judged by it; the rest relative to their size)."""
+    pairs = identical = above = 0
+    largest = worst = 0.0
     for key, s in numbers.items():
         if not key.endswith(".scratch"):
             continue
         t = numbers[key[: -len(".scratch")] + ".torch"]
         diff = abs(s - t)
+        pairs += 1
+        identical += diff == 0
+        largest = max(largest, diff)
         if diff > atol:
+            above += 1
             worst = max(worst, diff / max(abs(s), abs(t)))
-    return worst
+    return PairDifferences(pairs, identical, largest, above, worst)
+
+
+def sides_agree(numbers: Numbers, atol: float = AGREE_ATOL) -> float:
+    """The worst relative disagreement between the ``.scratch`` and ``.torch`` twins:
+    ``max |s - t| / max(|s|, |t|)`` over the pairs whose difference exceeds ``atol``, 0.0
+    when every pair agrees to ``atol`` (``pair_differences``)."""
+    return pair_differences(numbers, atol).worst_rel
 
 
 def agreement(numbers: Numbers) -> Check:
     """The check every claim ends with: scratch and torch agree on every number, and every
-    training run the experiment made stayed within the parity tolerances."""
-    worst = sides_agree(numbers)
+    training run the experiment made stayed within the parity tolerances. The measured text
+    says how many pairs were compared and how they differ (``PairDifferences.describe``)."""
+    found = pair_differences(numbers)
     runs = [v for k, v in numbers.items() if k.endswith("runs_in_parity")]
     in_parity = ""
     if runs:
@@ -107,10 +150,11 @@ def agreement(numbers: Numbers) -> Check:
             "; every training run in parity" if all(runs) else "; a training run FAILED parity"
         )
     return Check(
-        f"scratch and torch agree on every number (relative {AGREE_RTOL:.0e}; differences "
-        "below 1e-12 absolute, which are rounding, count as agreement)",
-        f"worst {worst:.1e}{in_parity}",
-        worst <= AGREE_RTOL and all(runs),
+        f"scratch and torch agree on every number the experiment measured (to "
+        f"{AGREE_RTOL:.0e} relative; a difference below {AGREE_ATOL:.0e} is rounding and "
+        "counts as agreement)",
+        f"{found.describe()}{in_parity}",
+        found.worst_rel <= AGREE_RTOL and all(runs),
     )
 
 

@@ -38,6 +38,8 @@ ACTIVATION_FORMULAS: dict[str, tuple[str, str, str]] = {
     ),
 }
 FIGURE = "activations.png"
+LEAKY_ZOOM = (-2.0, 0.5)  # the x range of Leaky ReLU's insets, where its slope 0.01 shows
+SHARED = ("sigmoid", "tanh")  # drawn on the same y scales: f in (0, 1) vs (-1, 1), f' <= 1/4 vs 1
 
 
 def activation_curves(device: str) -> dict[str, dict[str, np.ndarray]]:
@@ -115,18 +117,48 @@ def _draw_pair(top: Any, bottom: Any, name: str, c: dict[str, np.ndarray]) -> No
     bottom.set_title(f"{name} derivative: {d_tex}", fontsize=11)
 
 
+def _zoom_leaky(top: Any, bottom: Any, c: dict[str, np.ndarray]) -> None:
+    """Insets of Leaky ReLU's f and f' over ``LEAKY_ZOOM``, scaled so that the negative
+    side's slope 0.01 (f = 0.01x, f' = 0.01), flat at the full panel's scale, shows."""
+    lo, hi = LEAKY_ZOOM
+    inside = (c["x"] >= lo) & (c["x"] <= hi)
+    for ax, key, ylim, note in (
+        (top, "f", (0.015 * lo, -0.01 * lo), "slope 0.01 for x < 0"),
+        (bottom, "d", (-0.005, 0.02), "f'(x) = 0.01 for x < 0"),
+    ):
+        inset = ax.inset_axes((0.1, 0.3, 0.33, 0.46))  # the empty upper left
+        inset.plot(c["x"][inside], c[f"{key}_scratch"][inside], lw=2.2, **SCRATCH)
+        inset.plot(c["x"][inside], c[f"{key}_torch"][inside], lw=1.6, **TORCH)
+        inset.axhline(0, color="grey", lw=0.6)
+        inset.set(xlim=(lo, hi), ylim=ylim)
+        inset.set_title(f"zoom: {note}", fontsize=7)
+        inset.tick_params(labelsize=6)
+        inset.grid(alpha=0.3)
+
+
 def plot_activations(curves: dict[str, dict[str, np.ndarray]], figures: Path) -> str:
     """The figure of ``activation_curves``: each activation over its derivative, three per
-    row. Returns its file name in ``figures``."""
+    row; sigmoid and tanh (``SHARED``) on the same y scales, Leaky ReLU with an inset that
+    shows its slope near 0. Returns its file name in ``figures``."""
     plt = use_agg()
     ncols = 3
     fig, axes = plt.subplots(4, ncols, figsize=(15, 12.5), squeeze=False)
-    for k, name in enumerate(curves):
-        top, bottom = axes[2 * (k // ncols), k % ncols], axes[2 * (k // ncols) + 1, k % ncols]
+    pairs = {
+        name: (axes[2 * (k // ncols), k % ncols], axes[2 * (k // ncols) + 1, k % ncols])
+        for k, name in enumerate(curves)
+    }
+    if all(name in pairs for name in SHARED):
+        first, second = (pairs[name] for name in SHARED)
+        second[0].sharey(first[0])
+        second[1].sharey(first[1])
+    for name, (top, bottom) in pairs.items():
         _draw_pair(top, bottom, name, curves[name])
+    if "leaky_relu" in pairs:
+        _zoom_leaky(*pairs["leaky_relu"], curves["leaky_relu"])
     fig.suptitle(
         "Activations (rows 1 and 3), each with its derivative directly below it (rows 2 and 4):\n"
-        "scratch's hand-written backward vs torch autograd, float64"
+        "scratch's hand-written backward vs torch autograd, float64; sigmoid and tanh on the "
+        "same y scales"
     )
     fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="upper right", ncols=2)
     margins(fig, top=0.95, hspace=0.55, wspace=0.25)
@@ -144,7 +176,10 @@ def _section(device: str, figures: Path) -> Section:
         "elementwise); torch's is autograd through the `torch.nn` module. Softmax is not "
         "elementwise: the panel sweeps the first of three logits and shows the first output "
         "and its derivative along that logit, the diagonal of the Jacobian "
-        "(`backward` of the one-hot upstream e_0).",
+        "(`backward` of the one-hot upstream e_0). Sigmoid and tanh share their y scales, so "
+        "that sigmoid's derivative, at most 1/4, stands beside tanh's, at most 1; Leaky ReLU's "
+        f"panels carry an inset over [{LEAKY_ZOOM[0]:g}, {LEAKY_ZOOM[1]:g}] where its slope "
+        "0.01 below 0 shows.",
         "",
         f"![Activations and derivatives, scratch vs torch](figures/{name})",
         "",

@@ -6,6 +6,7 @@ and the reason for the tolerance; ``every_cell``: one row per cell.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
@@ -38,6 +39,15 @@ KIND_LABELS = {
     "outputs": "test-set outputs after training",
 }
 TABLE_KINDS = ("forward", "gradient", "finite_difference", "curve", "weights", "outputs")
+# the kinds that compare scratch with torch (finite differences compare each side with an
+# approximation of its own gradient): what the report's digits of agreement are taken over
+SIDE_KINDS = tuple(k for k in TABLE_KINDS if k != "finite_difference")
+DIGITS_DEFINITION = (
+    "A number of significant digits agreed is ⌊−log10 e⌋, where e is the largest scaled "
+    "error (`max|scratch − torch|` over a tensor divided by the larger of `max|scratch|` and "
+    "`max|torch|`) over every tensor the grid compares between the two sides in that dtype: "
+    "forward outputs, gradients, loss curves, final weights and test outputs."
+)
 
 
 def report_cells(
@@ -77,6 +87,50 @@ def grid_batch(ctx: ReportContext) -> Batch[CellResult]:
 def measure_grid(ctx: ReportContext) -> None:
     """The grid's results, in the order of its cells, into ``ctx.grid``."""
     ctx.grid = ctx.collect("grid", grid_batch)
+
+
+def worst_scaled_error(results: Sequence[CellResult], dtype: str) -> float | None:
+    """The largest scaled error of any scratch-vs-torch comparison (``SIDE_KINDS``) in the
+    cells of ``results`` of ``dtype``; None when no cell has that dtype."""
+    errors = [
+        c.scaled
+        for r in results
+        if r.cell.dtype == dtype
+        for kind in SIDE_KINDS
+        for c in r.comparisons.get(kind, [])
+    ]
+    return max(errors) if errors else None
+
+
+def digits_agreed(error: float) -> int | None:
+    """Significant digits on which two tensors agree when their scaled error is ``error``:
+    ``floor(-log10(error))``, at least 0 (``2.4e-14`` -> 13, ``3e-5`` -> 4); None for 0,
+    agreement to the last bit. A negative or non-finite ``error`` is a ValueError."""
+    if not (math.isfinite(error) and error >= 0):
+        raise ValueError(f"error must be a finite number >= 0, got {error!r}")
+    if error == 0:
+        return None
+    return max(0, math.floor(-math.log10(error)))
+
+
+def digits_line(results: Sequence[CellResult], dtypes: Sequence[str]) -> str:
+    """The report's first line, ``float64: scratch and torch agree to 13 significant digits;
+    float32: 4``, over the ``dtypes`` the grid ran (``worst_scaled_error``, ``digits_agreed``);
+    empty without results."""
+    agreed = []
+    for dtype in dtypes:
+        worst = worst_scaled_error(results, dtype)
+        if worst is not None:
+            agreed.append((dtype, digits_agreed(worst)))
+    if not agreed:
+        return ""
+    (first, digits), rest = agreed[0], agreed[1:]
+    text = f"{first}: scratch and torch agree " + (
+        "bit for bit" if digits is None else f"to {digits} significant digits"
+    )
+    for dtype, digits in rest:
+        text += f"; {dtype}: " + ("bit for bit" if digits is None else str(digits))
+    return text
 
 
 def _worst_by_kind(

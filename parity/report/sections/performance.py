@@ -1,4 +1,4 @@
-"""The Performance section: ``nn-parity bench``'s tables, goals and figure, from
+"""The Performance section: ``nn-parity bench``'s tables, speed goals and figure, from
 the bench's own code (``parity.experiments.bench_page.performance_section``), measured while
 the report is generated.
 
