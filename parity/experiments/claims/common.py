@@ -1,11 +1,11 @@
 """What every claim shares: its records, the agreement check, its table and figure helpers.
 
-A claim module (``collapse``, ``vanishing``, ``convergence``, ``dying``, ``softmax``,
-``heads``) holds one claim's experiment, checks, table, figure and prose, gathered in one
-:class:`Claim`; ``parity.experiments.claims.run_claims`` runs them in order and renders each
-as a :class:`ClaimSection`. Measured numbers whose keys end ``.scratch`` / ``.torch`` come
-in pairs, one per implementation (``SIDE_NAMES``); keys without a suffix describe the data
-or a setting, not a network.
+A claim module (``collapse``, ``vanishing``, ``convergence``, ``centring``, ``dying``,
+``softmax``, ``heads``, ``tanh_sigmoid``) holds one claim's experiment, checks, table,
+figure and prose, gathered in one :class:`Claim`; ``parity.experiments.claims.run_claims``
+runs them in order and renders each as a :class:`ClaimSection`. Measured numbers whose keys
+end ``.scratch`` / ``.torch`` come in pairs, one per implementation (``SIDE_NAMES``); keys
+without a suffix describe the data or a setting, not a network.
 """
 
 from __future__ import annotations
@@ -210,7 +210,7 @@ def train_loss_torch(loss: str, X: np.ndarray, y: np.ndarray) -> Callable[[Any],
     return measure
 
 
-def steps_to(losses: Sequence[float], target: float) -> int:
+def steps_to(losses: Sequence[float] | np.ndarray, target: float) -> int:
     """The first step count k (losses[k] is the loss after k steps) with loss <= ``target``;
     -1 when it is never reached."""
     reached = np.flatnonzero(np.asarray(losses) <= target)

@@ -103,7 +103,10 @@ def _identity(numbers: Numbers) -> dict[str, Any]:
 
 def _twins(seed: int, epochs: int, numbers: Numbers) -> dict[str, Any]:
     """A tanh network and its rescaled sigmoid twin, compared and trained on both sides."""
-    nets = {act: build_networks(_spec(act, seed, epochs), "breast_cancer") for act in ("tanh", "sigmoid")}
+    nets = {
+        act: build_networks(_spec(act, seed, epochs), "breast_cancer")
+        for act in ("tanh", "sigmoid")
+    }
     tanh_state = nets["tanh"].initial_state
     states = {"tanh": tanh_state, "sigmoid": sigmoid_twin_state(tanh_state)}
     data = nets["tanh"].data
@@ -122,12 +125,12 @@ def _twins(seed: int, epochs: int, numbers: Numbers) -> dict[str, Any]:
         for impl, model, loss_of in sides:
             impl.load_state(model, states[act])
             outputs[act][impl.name + ".start"] = impl.outputs(model, X_all)
-            rows = by_step(
-                impl, model, nets[act].spec, X, y, batches,
-                lambda m, impl=impl, loss_of=loss_of: (
-                    loss_of(m), impl.outputs(m, X), np.linalg.norm(impl.grads(m)["0.weight"])
-                ),
-            )  # fmt: skip
+
+            def measure(m: Any, impl: Any = impl, loss_of: Any = loss_of) -> tuple[Any, ...]:
+                grad = float(np.linalg.norm(impl.grads(m)["0.weight"]))
+                return loss_of(m), impl.outputs(m, X), grad
+
+            rows = by_step(impl, model, nets[act].spec, X, y, batches, measure)
             losses[act][impl.name] = np.array([loss for loss, _, _ in rows])
             outputs[act][impl.name] = np.stack([out[:, 0] for _, out, _ in rows])  # (steps+1, N)
             first_grad[act][impl.name] = rows[0][2]  # ||dL/dW_1|| at the shared start
@@ -142,7 +145,11 @@ def _twins(seed: int, epochs: int, numbers: Numbers) -> dict[str, Any]:
     both(numbers, "twin.after_1_step_max_abs_diff", [gap[s][1] for s in SIDE_NAMES])
     both(numbers, "twin.final_max_abs_diff", [gap[s][-1] for s in SIDE_NAMES])
     for act in ("tanh", "sigmoid"):
-        both(numbers, f"twin.{act}.steps_to_target", [steps_to(losses[act][s], TWIN_TARGET) for s in SIDE_NAMES])
+        both(
+            numbers,
+            f"twin.{act}.steps_to_target",
+            [steps_to(losses[act][s], TWIN_TARGET) for s in SIDE_NAMES],
+        )
         both(numbers, f"twin.{act}.final_loss", [losses[act][s][-1] for s in SIDE_NAMES])
     numbers["twin.target_loss"] = TWIN_TARGET
     numbers["twin.steps"] = float(len(gap[SIDE_NAMES[0]]) - 1)
@@ -184,7 +191,11 @@ def _checks(n: Numbers) -> list[Check]:
             f"{identity:.1e} ({identity / EPS:.1f} ulps)",
             identity <= IDENTITY_TOL,
         ),
-        Check("2 sigmoid(2x) - 1 is exactly +-1 at |x| >= 1e3", "yes" if extremes else "no", bool(extremes)),
+        Check(
+            "2 sigmoid(2x) - 1 is exactly +-1 at |x| >= 1e3",
+            "yes" if extremes else "no",
+            bool(extremes),
+        ),
         Check(
             f"the rescaled sigmoid network computes the tanh network's function (< {TWIN_TOL:.0e})",
             f"{start:.1e}",
@@ -196,7 +207,8 @@ def _checks(n: Numbers) -> list[Check]:
             all(abs(r - 0.5) < 1e-12 for r in ratio),
         ),
         Check(
-            f"after one SGD step at the same learning rate the two functions differ (> {1e3 * TWIN_TOL:.0e})",
+            "after one SGD step at the same learning rate the two functions differ "
+            f"(> {1e3 * TWIN_TOL:.0e})",
             f"{apart:.2f}",
             apart > 1e3 * TWIN_TOL,
         ),
@@ -213,8 +225,9 @@ def _finding(n: Numbers) -> str:
     else:
         speed = f"the sigmoid twin needed {sig:.0f} steps, tanh {tanh:.0f}"
     return (
-        "**What training shows.** Starting from the same function, one step of SGD at the same "
-        f"learning rate moves them apart by up to {n['twin.after_1_step_max_abs_diff.scratch']:.2f} "
+        "**What training shows.** Starting from the same function, one step of SGD at the "
+        "same learning rate moves them apart by up to "
+        f"{n['twin.after_1_step_max_abs_diff.scratch']:.2f} "
         f"in the output logit, and after {n['twin.steps']:.0f} steps by "
         f"{n['twin.final_max_abs_diff.scratch']:.2f}: {speed} to reach train loss "
         f"{n['twin.target_loss']}. The same function has different parameters, and the gradient "
@@ -272,7 +285,9 @@ def _figure(exp: Experiment, path: Path) -> None:
     ax.axhline(EPS, color="grey", linewidth=1, label="float64 eps (2.2e-16)")
     ax.set_ylim(5e-19, 1e-14)
     ax.set_yscale("log")
-    ax.set_title("max abs(tanh(x) - (2 sigmoid(2x) - 1)) per unit of x (0 drawn at 1e-18)", fontsize=9)
+    ax.set_title(
+        "max abs(tanh(x) - (2 sigmoid(2x) - 1)) per unit of x (0 drawn at 1e-18)", fontsize=9
+    )
     ax.set_xlabel("x")
     ax.legend(fontsize=8, loc="upper right")
     ax = axes[2]
