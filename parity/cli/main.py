@@ -24,6 +24,7 @@ from parity._util.outputs import OutputError
 from parity._util.signals import exit_on_signal, signal_number, sigterm_as_interrupt
 from parity.cli import bench, check, predict, report, train
 from parity.cli.common import PROG, Failure, HelpFormatter, Parser, UsageError, one_line
+from parity.errors import ParityError
 
 COMMANDS = (report, train, predict, bench, check)  # in the order `nn-parity --help` lists them
 
@@ -112,6 +113,9 @@ def _run(args: argparse.Namespace) -> int:
     except (UsageError, OutputError, OSError) as err:
         print(f"{PROG}: error: {one_line(err)}", file=sys.stderr)
         return 2
+    except ParityError as err:  # parity.errors: the status is the error's
+        print(f"{PROG}: error: {one_line(err)}", file=sys.stderr)
+        return err.exit_status
     except Failure as err:
         print(f"{PROG}: error: {one_line(err)}", file=sys.stderr)
         return 1

@@ -1,0 +1,105 @@
+"""What one ``nn-parity check`` computes, in its child process (``parity.check.child``): your
+file's check, ``--self`` or ``--demo``. Each prints its tables and returns its reports; the
+parent writes the outputs.
+
+A request is a dict: ``spec`` (``FILE.py:NAME``, the path absolute) and ``file``, or
+``self``, or ``demo``; ``dataset``, or ``data`` (an absolute path) with ``target``; ``kw`` (``check``'s keyword
+arguments). :func:`run` returns ``{"reports": {name: CheckReport}}`` (the name ``""`` for one
+report) or ``{"error": line}`` for bad input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parity.check.inputs import InputError, InputTypeError
+from parity.check.report import CheckReport
+
+
+def run(request: dict[str, Any]) -> dict[str, Any]:
+    """The reports of ``request`` (see the module docstring), or its bad input as one line."""
+    try:
+        if request.get("self"):
+            return {"reports": self_check(request)}
+        if request.get("demo") is not None:
+            return {"reports": demo(request)}
+        return {"reports": file_check(request)}
+    except (InputError, InputTypeError, OSError) as err:
+        return {"error": str(err)}
+
+
+def _single(report: CheckReport) -> dict[str, CheckReport]:
+    print(report.table())
+    print(f"(checked in {report.seconds:.2f} s)")
+    return {"": report}
+
+
+def file_check(request: dict[str, Any]) -> dict[str, CheckReport]:
+    """Your ``FILE.py:NAME`` on ``--dataset`` or on ``--data`` with ``--target``."""
+    from parity.check.adapters.loader import load_implementation
+    from parity.check.api import check
+
+    impl = load_implementation(request["spec"])
+    kw = request["kw"]
+    if request.get("data"):
+        from parity.data.files import load_arrays
+
+        X, y, _, _ = load_arrays(request["data"], target=request["target"], task=impl.head)
+        return _single(check(impl, X=X, y=y, **kw))
+    return _single(check(impl, request.get("dataset"), **kw))
+
+
+def _worst(report: CheckReport) -> str:
+    row = max(report.rows, key=lambda r: r.scaled / r.tol)
+    return f"worst {row.scaled:.1e} (tol {row.tol:.0e}) at {row.stage} {row.label}"
+
+
+def self_check(request: dict[str, Any]) -> dict[str, CheckReport]:
+    """scratch, every activation on every head, through the same path as your code."""
+    from parity.check.api import check
+    from parity.check.selfcheck import configs, label, scratch_layers
+
+    kw = {**request["kw"], "steps": request["kw"]["steps"] or 3}
+    reports = {}
+    for c in configs(request.get("dataset")):
+        impl = scratch_layers(
+            c["head"], c["n_in"], c["n_out"], c["hidden"], c["activation"], seed=kw["seed"]
+        )
+        report = check(impl, c["dataset"], **kw)
+        reports[label(c)] = report
+        print(f"{'ok      ' if report.ok else 'MISMATCH'}  {label(c):28s} {_worst(report)}")
+        if not report.ok:
+            print(report.table())
+    n_bad = sum(not r.ok for r in reports.values())
+    print(
+        f"--self: scratch {'agrees with torch in all' if not n_bad else 'disagrees in'} "
+        f"{n_bad or len(reports)} of {len(reports)} configurations"
+    )
+    return reports
+
+
+def demo(request: dict[str, Any]) -> dict[str, CheckReport]:
+    """``--demo``: the correct examples; ``--demo NAME``: that one; ``--demo list``: none."""
+    from parity.check.api import check
+    from parity.check.examples import CORRECT, EXAMPLES
+
+    dtype = request["kw"]["dtype"]
+    if request["demo"] == "list":
+        for e in EXAMPLES.values():
+            print(f"{e.name:38s} {e.planted or '(correct)'}")
+        return {}
+    names = [request["demo"]] if request["demo"] else CORRECT
+    for name in names:
+        if name not in EXAMPLES:
+            raise InputError(f"unknown demo {name!r}; valid: {', '.join(EXAMPLES)}")
+    if len(names) == 1:
+        e = EXAMPLES[names[0]]
+        print(f"demo {e.name}: {e.planted or 'a correct implementation'}")
+        return _single(check(e.build(), **{"dtype": dtype, **e.check}))
+    reports = {}
+    for name in names:
+        e = EXAMPLES[name]
+        reports[name] = check(e.build(), **{"dtype": dtype, **e.check})
+        print(f"demo {name}:\n{reports[name].table()}\n")
+    print("more: nn-parity check --demo list")
+    return reports
