@@ -3,9 +3,9 @@ file's check, ``--self`` or ``--demo``. Each prints its tables and returns its r
 parent writes the outputs.
 
 A request is a dict: ``spec`` (``FILE.py:NAME``, the path absolute) and ``file``, or
-``self``, or ``demo``; ``dataset``, or ``data`` (an absolute path) with ``target``; ``kw`` (``check``'s keyword
-arguments). :func:`run` returns ``{"reports": {name: CheckReport}}`` (the name ``""`` for one
-report) or ``{"error": line}`` for bad input.
+``self``, or ``demo``; ``dataset``, or ``data`` (an absolute path) with ``target``; ``kw``
+(``check``'s keyword arguments). :func:`run` returns ``{"reports": {name: CheckReport}}``
+(the name ``""`` for one report) or ``{"error": line}`` for bad input.
 """
 
 from __future__ import annotations
