@@ -17,7 +17,7 @@ Your code runs here, not in the parent, so nothing it does can end or bend the p
   code has) and first dumps every thread's stack into ``DIR/stack.txt`` (``faulthandler``),
   which the parent reads to say where a hang stopped;
 - when the check is done the child leaves by ``os._exit``: a thread your code started cannot
-  keep it alive; it also leaves when the parent dies (its lifeline pipe closes).
+  keep it alive; it also leaves when the parent dies (``parity._util.parent``).
 """
 
 from __future__ import annotations
@@ -28,11 +28,12 @@ import os
 import pickle
 import signal
 import sys
-import threading
 import traceback
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from parity._util.parent import exit_with_parent
 
 REQUEST, RESULT, STACK = "request.json", "result.pickle", "stack.txt"
 
@@ -49,18 +50,6 @@ def _yours(tb: TracebackType | None, file: str) -> str:
         return ""
     f = mine[-1]
     return f"{os.path.basename(f.filename)}:{f.lineno} in {f.name}"
-
-
-def _watch_parent(fd: int) -> None:
-    """End this process when the parent's end of the lifeline pipe closes (the parent died)."""
-
-    def wait() -> None:
-        try:
-            os.read(fd, 1)
-        finally:
-            _real_exit(70)
-
-    threading.Thread(target=wait, daemon=True, name="nn-parity-lifeline").start()
 
 
 def _wrapped_exit(file: str, out: Path) -> Any:
@@ -86,8 +75,7 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     stack = open(out / STACK, "w")
     faulthandler.register(signal.SIGTERM, file=stack, all_threads=True, chain=True)
-    if request.get("lifeline") is not None:
-        _watch_parent(int(request["lifeline"]))
+    exit_with_parent()
     file = request.get("file") or ""
     from parity.check import request as checks  # (the loader imports torch, ... first)
 

@@ -106,18 +106,13 @@ def run_check(request: dict[str, Any], timeout: float) -> dict[str, Any]:
     how, and where your code stopped), Failure for a child that failed by a bug of ours."""
     with tempfile.TemporaryDirectory(prefix="nn-parity-check-") as tmp:
         out = Path(tmp)
-        lifeline, keep = os.pipe()  # the child ends when `keep` closes (this process died)
-        (out / "request.json").write_text(json.dumps({**request, "lifeline": lifeline}))
-        try:
-            proc = subprocess.Popen(
-                [sys.executable, "-P", "-m", "parity.check.child", tmp],
-                pass_fds=(lifeline,),
-                env=_env(),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
-        finally:
-            os.close(lifeline)
+        (out / "request.json").write_text(json.dumps(request))
+        proc = subprocess.Popen(
+            [sys.executable, "-P", "-m", "parity.check.child", tmp],
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         relays = [_relay(proc.stdout, sys.stdout), _relay(proc.stderr, sys.stderr)]
         try:
             try:
@@ -129,7 +124,6 @@ def run_check(request: dict[str, Any], timeout: float) -> dict[str, Any]:
                 _stop(proc)
                 raise
         finally:
-            os.close(keep)
             for relay in relays:
                 relay.join()
         stack = (out / "stack.txt").read_text(errors="replace") if how else ""
