@@ -28,14 +28,16 @@ DTYPES = ("float64", "float32")
 
 
 @contextmanager
-def _one_thread() -> Iterator[None]:
-    """torch on one thread for the check (tiny matrices: threads only spin-wait)."""
+def _torch_state() -> Iterator[None]:
+    """torch on one thread for the check (tiny matrices: threads only spin-wait), with
+    autograd on whatever your file set (``torch.set_grad_enabled(False)`` at its import)."""
     import torch
 
     previous = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        yield
+        with torch.enable_grad():
+            yield
     finally:
         torch.set_num_threads(previous)
 
@@ -129,7 +131,7 @@ def check(
     source = {"dataset": dataset, "X": X, "y": y, "rows": rows}
     data = _rows_for(impl, source, settings["dtype"], settings["seed"])
     settings.update(data=data.source, rows=len(data.X))
-    with _one_thread():
+    with _torch_state():
         try:
             net, kinds = decide(
                 impl, data.X.shape[1], _n_out(impl, data), data.X, data.y, settings["seed"]

@@ -130,6 +130,18 @@ def as_array(value: Any, what: str) -> np.ndarray:
     return arr
 
 
+def layer_result(value: Any, call: str) -> np.ndarray:
+    """What a layer's ``forward`` or ``backward`` returned, which must be a numpy array: the
+    next layer receives it as it is, so a list that ``np.asarray`` would accept here could
+    still break your own code later (TypeError naming the call)."""
+    if not isinstance(value, np.ndarray):
+        raise InputTypeError(
+            f"{call} returned a {type(value).__name__}; it must return a numpy array "
+            "(wrap it in np.asarray)"
+        )
+    return as_array(value, f"{call}'s result")
+
+
 def as_grad(value: Any, what: str, shape: tuple[int, ...]) -> np.ndarray:
     """A gradient returned by your code, as a copy. One with another number of axes than the
     parameter that differs only by axes of length 1 (``(n,)`` for a ``(1, n)`` bias, a scalar

@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable, Iterator
+import os
+import sys
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from parity._util.outputs import locked_output, reserved_output
 from parity.cli.common import HelpFormatter, seed
-from parity.errors import InputError
+from parity.errors import InputError, OptionError
 
 if TYPE_CHECKING:
     from parity.check.report import CheckReport
@@ -65,7 +67,14 @@ def add_parser(subparsers: Any) -> None:
     _data_options(p)
     _run_options(p)
     p.add_argument("--out", metavar="DIR", help="write REPORT.md, check.json and figures here")
-    p.add_argument("--json", metavar="FILE", help="write the report as JSON here")
+    p.add_argument("--json", metavar="FILE", help="write the report as JSON here (- : stdout)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="stop a check that runs longer (SIGTERM, then SIGKILL)",
+    )
     p.set_defaults(handler=run)
 
 
@@ -114,6 +123,33 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _check_options(args: argparse.Namespace) -> None:
+    """The options' ranges, refused naming the option (as the other commands do)."""
+    import math
+
+    def bad(text: str) -> OptionError:
+        return OptionError(text, "check")
+
+    if args.rows is not None and args.rows < 1:
+        raise bad(f"--rows must be at least 1, got {args.rows}")
+    if args.steps < 0:
+        raise bad(f"--steps must be 0 or more, got {args.steps}")
+    if args.batch_size is not None and args.batch_size < 1:
+        raise bad(f"--batch-size must be at least 1, got {args.batch_size}")
+    if not math.isfinite(args.lr) or args.lr <= 0:
+        raise bad(f"--lr must be a positive finite number, got {args.lr}")
+    if not 0 <= args.momentum < 1:
+        raise bad(f"--momentum must be in [0, 1), got {args.momentum}")
+    if args.momentum and args.optimizer != "sgd":
+        raise bad(f"--momentum applies to --optimizer sgd only, not {args.optimizer}; drop it")
+    if not math.isfinite(args.timeout) or args.timeout <= 0:
+        raise bad(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    if args.data and not args.target:
+        raise bad("--data needs --target (the column to predict)")
+    if args.target and not args.data:
+        raise bad("--target goes with --data")
+
+
 def _check_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "rows": args.rows,
@@ -125,6 +161,21 @@ def _check_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "dtype": args.dtype,
         "seed": args.seed,
     }
+
+
+def _request(args: argparse.Namespace) -> dict[str, Any]:
+    """What the child process checks; every path absolute (your code may change directory)."""
+    from parity.check.adapters.loader import split_spec
+
+    request: dict[str, Any] = {"kw": _check_kwargs(args), "dataset": args.dataset}
+    if args.file:
+        path, name = split_spec(args.file)  # (the child's loader refuses a missing file)
+        file = str(path.resolve() if path.exists() else path)
+        request.update(file=file, spec=f"{file}:{name}" if path.suffix == ".py" else file)
+    request.update({"self": args.self_check, "demo": args.demo})
+    if args.data:
+        request.update(data=str(Path(args.data).resolve()), target=args.target)
+    return request
 
 
 def _inputs(args: argparse.Namespace) -> dict[str, Path]:
@@ -143,90 +194,16 @@ def _inputs(args: argparse.Namespace) -> dict[str, Path]:
 def _reserved_outputs(args: argparse.Namespace) -> Iterator[None]:
     """``--out`` and ``--json`` checked before any work (``parity._util.outputs``: not empty,
     not a device or FIFO, not an input, writable), locked for the command, ``--json``'s
-    temporary twin made (``args.json_file``, committed by :func:`_write_json`)."""
+    temporary twin made (``args.json_file``, committed by :func:`_publish`)."""
     args.json_file = None
     with ExitStack() as stack:
         if args.out is not None:  # (an existing file, such as FILE.py, is refused there)
             stack.enter_context(locked_output(args.out, "--out"))
-        if args.json is not None:
+        if args.json is not None and args.json != "-":
             args.json_file = stack.enter_context(
                 reserved_output("--json", args.json, _inputs(args), parents=True)
             )
         yield
-
-
-def _write_json(args: argparse.Namespace, text: str) -> None:
-    """Put ``text`` in ``--json`` (reserved by :func:`_reserved_outputs`), by a rename."""
-    args.json_file.commit(text + "\n")
-
-
-def _outputs(report: Any, args: argparse.Namespace) -> int:
-    """Print the table, write --out and --json; the exit status of one report."""
-    print(report.table())
-    print(f"(checked in {report.seconds:.2f} s)")
-    if args.out:
-        report.write(args.out)
-        print(f"wrote {args.out}/REPORT.md, check.json and figures/")
-    if args.json is not None:
-        _write_json(args, report.to_json())
-    if report.structure_error:
-        raise InputError(
-            f"structure does not fit: {report.structure_error} (the tree above marks the row)"
-        )
-    return 0 if report.ok else 1
-
-
-def _file_check(args: argparse.Namespace) -> int:
-    from parity.check.adapters.loader import load_implementation
-    from parity.check.api import check
-
-    impl = load_implementation(args.file)
-    kw = _check_kwargs(args)
-    if args.data:
-        if not args.target:
-            raise InputError("--data needs --target (the column to predict)")
-        from parity.data.files import load_arrays
-
-        try:
-            X, y, _, _ = load_arrays(args.data, target=args.target, task=impl.head)
-        except ValueError as err:  # the file's problem, named by the reader
-            raise InputError(str(err)) from None
-        return _outputs(check(impl, X=X, y=y, **kw), args)
-    if args.target:
-        raise InputError("--target goes with --data")
-    return _outputs(check(impl, args.dataset, **kw), args)
-
-
-def run(args: argparse.Namespace) -> int:
-    """Run ``nn-parity check``; returns the exit status."""
-    modes = [bool(args.file), args.self_check, args.demo is not None]
-    if sum(modes) != 1:
-        raise InputError(
-            "give FILE.py[:NAME], --self or --demo (exactly one) (see nn-parity check --help)"
-        )
-    with _reserved_outputs(args):  # errors: one line from parity.cli.main's handler
-        if args.self_check:
-            return self_check(args, _check_kwargs(args), _outputs)
-        if args.demo is not None:
-            return demo(args, _outputs)
-        return _file_check(args)
-
-
-# ------------------------------------------------- the built-in runs: --self and --demo
-Outputs = Callable[["CheckReport", argparse.Namespace], int]
-
-
-def _worst(report: CheckReport) -> tuple[str, str, str, str]:
-    """The row closest to its tolerance: (scaled error, tolerance, stage, row label)."""
-    row = max(report.rows, key=lambda r: r.scaled / r.tol)
-    return f"{row.scaled:.1e}", f"{row.tol:.0e}", row.stage, row.label
-
-
-def self_line(cells: tuple[str, ...], widths: tuple[int, ...]) -> str:
-    """One line of ``check --self``'s table: ``cells`` left-aligned in columns of
-    ``widths`` (the last column unpadded), two spaces apart."""
-    padded = [cell.ljust(width) for cell, width in zip(cells[:-1], widths, strict=False)]
-    return "  ".join([*padded, cells[-1]])
 
 
 def _combined(reports: dict[str, CheckReport]) -> dict[str, Any]:
@@ -243,75 +220,51 @@ def _combined(reports: dict[str, CheckReport]) -> dict[str, Any]:
     }
 
 
-def _finish(reports: dict[str, CheckReport], args: argparse.Namespace) -> int:
+def _publish(reports: dict[str, CheckReport], args: argparse.Namespace) -> int:
+    """Write --out and --json from the child's reports; the exit status."""
+    if not reports:  # --demo list
+        return 0
+    single = reports.get("")
     if args.out:
-        for name, r in reports.items():
-            r.write(Path(args.out) / name)
-        print(f"wrote {len(reports)} reports into {args.out}/")
+        if single is not None:
+            single.write(args.out)
+            print(f"wrote {args.out}/REPORT.md, check.json and figures/")
+        else:
+            for name, r in reports.items():
+                r.write(Path(args.out) / name)
+            print(f"wrote {len(reports)} reports into {args.out}/")
     if args.json is not None:
-        _write_json(args, json.dumps(_combined(reports), indent=2, allow_nan=False))
+        text = (
+            single.to_json()
+            if single is not None
+            else json.dumps(_combined(reports), indent=2, allow_nan=False)
+        )
+        if args.json == "-":
+            print(text)
+        else:
+            args.json_file.commit(text + "\n")
+    if single is not None and single.structure_error:
+        raise InputError(
+            f"structure does not fit: {single.structure_error} (the tree above marks the row)"
+        )
     return 0 if all(r.ok for r in reports.values()) else 1
 
 
-def self_check(args: argparse.Namespace, kw: dict[str, Any], outputs: Outputs) -> int:
-    """scratch, every activation on every head, through the same path as your code."""
-    from parity.check.api import check
-    from parity.check.rows import STAGES
-    from parity.check.selfcheck import configs, label, scratch_layers
+def run(args: argparse.Namespace) -> int:
+    """Run ``nn-parity check``: the check in a child process, the outputs here."""
+    from parity.check.supervisor import STDOUT_CLOSED, run_check
 
-    kw = {**kw, "steps": kw["steps"] or 3}
-    found = configs(args.dataset)
-    # columns sized before the first run, so that every line prints as soon as it is checked
-    header = ("verdict", "configuration", "worst", "tol", "stage", "row closest to its tolerance")
-    widths = (
-        len("MISMATCH"),
-        max(len(header[1]), *(len(label(c)) for c in found)),
-        len("1.0e-10"),
-        len("1e-10"),
-        max(len(header[4]), *(len(stage) for stage in STAGES)),
-    )
-    print(self_line(header, widths))
-    reports = {}
-    for c in found:
-        impl = scratch_layers(
-            c["head"], c["n_in"], c["n_out"], c["hidden"], c["activation"], seed=args.seed
-        )
-        report = check(impl, c["dataset"], **kw)
-        reports[label(c)] = report
-        verdict = "ok" if report.ok else "MISMATCH"
-        print(self_line((verdict, label(c), *_worst(report)), widths))
-        if not report.ok:
-            print(report.table())
-    status = _finish(reports, args)
-    n_bad = sum(not r.ok for r in reports.values())
-    print(
-        f"--self: scratch {'agrees with torch in all' if not n_bad else 'disagrees in'} "
-        f"{n_bad or len(reports)} of {len(reports)} configurations"
-    )
-    return status
-
-
-def demo(args: argparse.Namespace, outputs: Outputs) -> int:
-    """``--demo``: the correct examples; ``--demo NAME``: that one; ``--demo list``."""
-    from parity.check.api import check
-    from parity.check.examples import CORRECT, EXAMPLES
-
-    if args.demo == "list":
-        for e in EXAMPLES.values():
-            print(f"{e.name:38s} {e.planted or '(correct)'}")
-        return 0
-    names = [args.demo] if args.demo else CORRECT
-    for name in names:
-        if name not in EXAMPLES:
-            raise InputError(f"unknown demo {name!r}; valid: {', '.join(EXAMPLES)}")
-    if len(names) == 1:
-        e = EXAMPLES[names[0]]
-        print(f"demo {e.name}: {e.planted or 'a correct implementation'}")
-        return outputs(check(e.build(), **{"dtype": args.dtype, **e.check}), args)
-    reports = {}
-    for name in names:
-        e = EXAMPLES[name]
-        reports[name] = check(e.build(), **{"dtype": args.dtype, **e.check})
-        print(f"demo {name}:\n{reports[name].table()}\n")
-    print("more: nn-parity check --demo list")
-    return _finish(reports, args)
+    modes = [bool(args.file), args.self_check, args.demo is not None]
+    if sum(modes) != 1:
+        raise OptionError("give FILE.py[:NAME], --self or --demo (exactly one)", "check")
+    _check_options(args)
+    request = _request(args)
+    with _reserved_outputs(args):  # errors: one line from parity.cli.main's handler
+        reports = run_check(request, args.timeout)
+        closed = reports.pop(STDOUT_CLOSED, False) is None
+        if closed:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        status = _publish(reports, args)
+        if closed:  # `check ... | head -1`: stop quietly, as train does (parity.cli.main)
+            raise BrokenPipeError(32, "stdout was closed")
+        return status

@@ -141,7 +141,8 @@ def check_options(args: argparse.Namespace) -> None:
         raise OptionError(f"--head: unknown head {args.head!r}; valid: {', '.join(HEADS)}",
                           "train")  # fmt: skip
     check_number("--lr", args.lr, "train", strict=True)
-    check_number("--momentum", args.momentum, "train")
+    if not 0 <= args.momentum < 1:  # the range check's --momentum has (nan fails too)
+        raise OptionError(f"--momentum must be in [0, 1), got {args.momentum}", "train")
     if args.momentum != 0 and args.optimizer != "sgd":
         raise OptionError(
             f"--momentum applies to --optimizer sgd only, not {args.optimizer}; drop it", "train"

@@ -17,7 +17,8 @@ interpreter), not ``fork``: forking a process that has run torch (its thread poo
 context) is unsafe. They freeze their objects on the way out (``_init_worker``). They ignore
 SIGINT and SIGTERM: Ctrl-C and SIGTERM reach the main process, whose ``worker_pool`` then
 cancels what has not started, kills the workers and waits for them, before the report's
-staging directory is removed.
+staging directory is removed. A worker whose main process died (``kill -9``) ends itself
+(``parity._util.parent``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TextIO, TypeVar
 
+from parity._util.parent import exit_with_parent
 from parity._util.progress import Progress
 
 T = TypeVar("T")
@@ -83,6 +85,7 @@ def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     multiprocessing.util.Finalize(None, gc.freeze, exitpriority=-100)  # after the others
+    exit_with_parent()  # a kill -9 of the main process must not orphan the worker
 
 
 @dataclass(frozen=True)

@@ -189,8 +189,11 @@ class FunctionalRun:
         return self.loss_and_grads(X, y)[0]
 
     def oracle_loss(self, X: np.ndarray, y: np.ndarray) -> Callable[[], float]:
-        """``L()`` at the current parameters (perturbed in place by the oracle via ``arrays``)."""
-        return lambda: as_number(self.impl.loss_fn(X, y, self.current)[0], "loss_fn")
+        """``L()`` at the current parameters (perturbed in place by the oracle via ``arrays``);
+        each call gets fresh copies of ``X``, ``y`` and the parameters."""
+        return lambda: as_number(
+            self.impl.loss_fn(X.copy(), y.copy(), self.params())[0], "loss_fn"
+        )
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The live parameter arrays (the oracle perturbs and restores them in place)."""

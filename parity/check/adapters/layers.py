@@ -30,13 +30,13 @@ from parity.check.adapters.probes import activation_kind
 from parity.check.adapters.structure import LinearSpec
 from parity.check.inputs import (
     ACTIVATIONS,
-    as_array,
     as_grad,
     as_number,
     check_callable,
     check_head,
     check_layout,
     check_param,
+    layer_result,
 )
 from parity.errors import InputError, InputTypeError
 
@@ -272,8 +272,8 @@ class LayersRun:
         self.impl.update(self.impl.layers, lr)
 
     def forward(self, X: np.ndarray) -> np.ndarray:
-        for layer in self.impl.layers:
-            X = layer.forward(X)
+        for i, layer in enumerate(self.impl.layers):
+            X = layer_result(layer.forward(X), f"layers[{i}].forward")
         return X
 
     def loss_and_grads(
@@ -285,9 +285,11 @@ class LayersRun:
         loss = as_number(self.impl.loss.forward(self.forward(X.copy()), y.copy()), "loss.forward")
         g = self.impl.loss.backward()
         for i in reversed(range(len(self.impl.layers))):
-            g = as_array(self.impl.layers[i].backward(g), f"layers[{i}].backward's result")
+            g = layer_result(self.impl.layers[i].backward(g), f"layers[{i}].backward")
         return loss, self.grads()
 
     def oracle_loss(self, X: np.ndarray, y: np.ndarray) -> Callable[[], float]:
-        """``L()``: your loss at the current (live) parameters."""
-        return lambda: as_number(self.impl.loss.forward(self.forward(X), y), "loss.forward")
+        """``L()``: your loss at the current (live) parameters, on fresh copies of X and y."""
+        return lambda: as_number(
+            self.impl.loss.forward(self.forward(X.copy()), y.copy()), "loss.forward"
+        )

@@ -9,6 +9,7 @@ a KeyboardInterrupt still propagates), or it returned something other than a
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import re
 import sys
@@ -39,27 +40,70 @@ def _exited(what: str, err: SystemExit, when: str) -> str:
     )
 
 
+# Imported before your folder goes on sys.path, so that a module of yours cannot replace them;
+# a file of yours with one of these names, or of SHADOWS, beside your file is refused by name
+# (scipy and sklearn are imported later, by the built-in datasets: importing them first would
+# slow every check down by seconds).
+DEPENDENCIES = ("numpy", "torch", "scratch", "torch_impl", "parity")
+SHADOWS = (*DEPENDENCIES, "scipy", "sklearn")
+
+
+_LOADED: set[str] = set()  # the modules this loader made (a later file may take a name)
+
+
+def _shadows(folder: Path) -> list[str]:
+    """Files in ``folder`` that would stand in for a package nn-parity check uses."""
+    return [
+        dep
+        for dep in SHADOWS
+        if (folder / f"{dep}.py").is_file() or (folder / dep / "__init__.py").is_file()
+    ]
+
+
 def load_implementation(spec: str) -> Functional | Layers:
-    """The implementation ``FILE.py[:NAME]`` returns (see the module docstring)."""
+    """The implementation ``FILE.py[:NAME]`` returns (see the module docstring).
+
+    The file is imported as the module of its own name (in ``sys.modules``, so dataclasses,
+    pickling and lazy imports work as in a script), with its folder first on ``sys.path``
+    from now on; the packages nn-parity uses are imported before, and a module of yours that
+    would shadow one of them (``torch.py`` beside your file) is refused by name."""
     path, name = split_spec(spec)
     if not path.is_file():
         raise LoadError(f"no such file: {path}")
     if path.suffix != ".py":
         raise LoadError(f"{path} is not a Python file; pass FILE.py[:NAME]")
-    module_name = f"_nn_parity_check_{abs(hash(path.resolve()))}"
+    path = path.resolve()
+    folder, module_name = path.parent, path.stem
+    for dep in DEPENDENCIES:
+        importlib.import_module(dep)  # before your folder goes on sys.path
+    shadows = [d for d in _shadows(folder) if d != module_name]
+    if shadows:
+        names = ", ".join(f"{d}.py" for d in shadows)
+        raise LoadError(
+            f"{names} beside {path.name} would shadow what nn-parity check imports "
+            f"({', '.join(shadows)}); rename your module or move your file"
+        )
+    if module_name in sys.modules and module_name not in _LOADED:
+        raise LoadError(
+            f"{path.name} has the name of the module {module_name!r}, which nn-parity check "
+            "has imported already; rename your file"
+        )
     loader_spec = importlib.util.spec_from_file_location(module_name, path)
     if loader_spec is None or loader_spec.loader is None:
         raise LoadError(f"cannot load {path} as a Python module")
     module = importlib.util.module_from_spec(loader_spec)
-    sys.path.insert(0, str(path.resolve().parent))  # so the file can import its neighbours
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))  # so the file can import its neighbours, at any time
+    sys.modules[module_name] = module
+    _LOADED.add(module_name)
     try:
         loader_spec.loader.exec_module(module)
     except SystemExit as err:
+        del sys.modules[module_name]
         raise LoadError(_exited(str(path), err, "while loading")) from None
     except Exception as err:
+        del sys.modules[module_name]
         raise LoadError(f"{path} raised {type(err).__name__} while loading: {err}") from None
-    finally:
-        sys.path.remove(str(path.resolve().parent))
     factory = getattr(module, name, None)
     if factory is None:
         raise LoadError(

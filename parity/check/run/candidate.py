@@ -18,7 +18,7 @@ import numpy as np
 
 from parity.check.adapters.functional import FunctionalRun
 from parity.check.adapters.layers import LayersRun
-from parity.check.inputs import as_array, as_number
+from parity.check.inputs import as_array, as_number, layer_result
 
 _FAILED = object()
 
@@ -71,7 +71,7 @@ def layers_trace(run: LayersRun, X: np.ndarray, y: np.ndarray) -> YourTrace:
         a = call(out.errors, f"forward {i}", layer.forward, a)
         if a is _FAILED:
             return out
-        a = as_array(a, f"layers[{i}].forward's result")
+        a = layer_result(a, f"layers[{i}].forward")
         out.outputs[i] = a.copy()
     value = call(out.errors, "loss", loss.forward, a, y.copy())
     if value is _FAILED:
@@ -85,7 +85,7 @@ def layers_trace(run: LayersRun, X: np.ndarray, y: np.ndarray) -> YourTrace:
         g = call(out.errors, f"backward {i}", layers[i].backward, g)
         if g is _FAILED:
             return out
-        g = as_array(g, f"layers[{i}].backward's result")
+        g = layer_result(g, f"layers[{i}].backward")
         out.dinputs[i] = g.copy()
         if i in run.impl.linear:  # read now: a later backward that raises leaves these
             out.grads.update(run.grads(only=i))
@@ -108,11 +108,11 @@ def layers_teacher_forced(
         value = call(out.errors, f"forward {i}", layer.forward, inputs[i].copy())
         if value is _FAILED:
             continue
-        out.outputs[i] = as_array(value, f"layers[{i}].forward's result").copy()
+        out.outputs[i] = layer_result(value, f"layers[{i}].forward").copy()
         g = call(out.errors, f"backward {i}", layer.backward, G[i].copy())
         if g is _FAILED:
             continue
-        out.dinputs[i] = as_array(g, f"layers[{i}].backward's result").copy()
+        out.dinputs[i] = layer_result(g, f"layers[{i}].backward").copy()
         if i in run.impl.linear:
             out.per_layer_grads[i] = run.grads(only=i)
     value = call(out.errors, "loss", run.impl.loss.forward, loss_input.copy(), y.copy())
