@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 import scratch
+from parity.errors import InputError, InputTypeError
 from scratch import DTYPES, INITS, TASKS
 
 ACTIVATIONS: tuple[str, ...] = tuple(scratch.ACTIVATIONS)  # the hidden-layer activations
@@ -56,15 +57,17 @@ def seed_problem(value: int) -> str | None:
 
 
 def check_seed(value: object, name: str = "seed") -> int:
-    """``value`` as a plain int in ``0 .. 2**32 - 1``: TypeError for a non-integer (a bool
-    or a float included), ValueError naming ``name`` for one out of range."""
+    """``value`` as a plain int in ``0 .. 2**32 - 1``: ``InputTypeError`` (a TypeError) for a
+    non-integer (a bool or a float included), ``InputError`` (a ValueError) naming ``name`` for
+    one out of range. Every boundary that takes a seed (``RunSpec``, ``parity.data``,
+    ``parity.check``) checks it here."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(
+        raise InputTypeError(
             f"{name} must be an int in 0 .. 2**32 - 1, got {type(value).__name__} {value!r}"
         )
     problem = seed_problem(int(value))
     if problem is not None:
-        raise ValueError(f"{name} {problem}")
+        raise InputError(f"{name} {problem}")
     return int(value)
 
 

@@ -17,10 +17,11 @@ from parity.check import pipeline
 from parity.check.adapters.functional import Functional
 from parity.check.adapters.layers import Layers
 from parity.check.adapters.mapping import decide
-from parity.check.inputs import check_choice, check_positive_int, check_real, check_seed
+from parity.check.inputs import check_choice, check_positive_int, check_real
 from parity.check.report import CheckReport
 from parity.check.run import dataset
 from parity.errors import InputError, InputTypeError, StructureError
+from parity.spec import check_seed
 
 OPTIMIZERS = ("sgd", "adam")
 DTYPES = ("float64", "float32")

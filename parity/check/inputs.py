@@ -11,7 +11,6 @@ import numpy as np
 
 from parity.check.adapters.structure import HEADS, LAYOUTS
 from parity.errors import InputError, InputTypeError
-from parity.spec import seed_problem
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
 OUTPUT_ACTIVATIONS = ("sigmoid", "softmax")
@@ -140,13 +139,3 @@ def as_grad(value: Any, what: str, shape: tuple[int, ...]) -> np.ndarray:
     squeezed = [d for d in arr.shape if d != 1] == [d for d in shape if d != 1]
     same = squeezed and arr.ndim != len(shape)
     return (arr.reshape(shape) if arr.shape != shape and same else arr).copy()
-
-
-def check_seed(value: Any, name: str = "seed") -> int:
-    """A seed, an int in ``0 .. 2**32 - 1`` (``parity.spec``: NumPy RandomState's range)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise InputTypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    problem = seed_problem(int(value))
-    if problem is not None:
-        raise InputError(f"{name} {problem}")
-    return int(value)

@@ -24,9 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from parity._util.outputs import locked_output, reserved_output
-from parity.cli.common import HelpFormatter
+from parity.cli.common import HelpFormatter, seed
 from parity.errors import InputError
-from parity.spec import check_seed
 
 if TYPE_CHECKING:
     from parity.check.report import CheckReport
@@ -108,21 +107,11 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--seed",
-        type=_seed,
+        type=seed,
         default=0,
         metavar="N",
         help="seed of the data split, the random upstream gradients and the batch order",
     )
-
-
-def _seed(text: str) -> int:
-    """An argparse type: a seed in 0 .. 2**32 - 1 (``parity.spec``), refused naming --seed."""
-    try:
-        return check_seed(int(text), "--seed")
-    except ValueError as err:  # int() of a non-number, or out of range
-        raise argparse.ArgumentTypeError(
-            f"expected a seed, an integer in 0 .. 2**32 - 1, got {text!r}"
-        ) from err
 
 
 def _check_kwargs(args: argparse.Namespace) -> dict[str, Any]:
@@ -227,9 +216,17 @@ def run(args: argparse.Namespace) -> int:
 Outputs = Callable[["CheckReport", argparse.Namespace], int]
 
 
-def _worst(report: CheckReport) -> str:
+def _worst(report: CheckReport) -> tuple[str, str, str, str]:
+    """The row closest to its tolerance: (scaled error, tolerance, stage, row label)."""
     row = max(report.rows, key=lambda r: r.scaled / r.tol)
-    return f"worst {row.scaled:.1e} (tol {row.tol:.0e}) at {row.stage} {row.label}"
+    return f"{row.scaled:.1e}", f"{row.tol:.0e}", row.stage, row.label
+
+
+def self_line(cells: tuple[str, ...], widths: tuple[int, ...]) -> str:
+    """One line of ``check --self``'s table: ``cells`` left-aligned in columns of
+    ``widths`` (the last column unpadded), two spaces apart."""
+    padded = [cell.ljust(width) for cell, width in zip(cells[:-1], widths, strict=False)]
+    return "  ".join([*padded, cells[-1]])
 
 
 def _combined(reports: dict[str, CheckReport]) -> dict[str, Any]:
@@ -259,17 +256,30 @@ def _finish(reports: dict[str, CheckReport], args: argparse.Namespace) -> int:
 def self_check(args: argparse.Namespace, kw: dict[str, Any], outputs: Outputs) -> int:
     """scratch, every activation on every head, through the same path as your code."""
     from parity.check.api import check
+    from parity.check.rows import STAGES
     from parity.check.selfcheck import configs, label, scratch_layers
 
     kw = {**kw, "steps": kw["steps"] or 3}
+    found = configs(args.dataset)
+    # columns sized before the first run, so that every line prints as soon as it is checked
+    header = ("verdict", "configuration", "worst", "tol", "stage", "row closest to its tolerance")
+    widths = (
+        len("MISMATCH"),
+        max(len(header[1]), *(len(label(c)) for c in found)),
+        len("1.0e-10"),
+        len("1e-10"),
+        max(len(header[4]), *(len(stage) for stage in STAGES)),
+    )
+    print(self_line(header, widths))
     reports = {}
-    for c in configs(args.dataset):
+    for c in found:
         impl = scratch_layers(
             c["head"], c["n_in"], c["n_out"], c["hidden"], c["activation"], seed=args.seed
         )
         report = check(impl, c["dataset"], **kw)
         reports[label(c)] = report
-        print(f"{'ok      ' if report.ok else 'MISMATCH'}  {label(c):28s} {_worst(report)}")
+        verdict = "ok" if report.ok else "MISMATCH"
+        print(self_line((verdict, label(c), *_worst(report)), widths))
         if not report.ok:
             print(report.table())
     status = _finish(reports, args)

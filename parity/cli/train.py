@@ -149,8 +149,9 @@ def check_options(args: argparse.Namespace) -> None:
     for option, value in (("--epochs", args.epochs), ("--batch-size", args.batch_size)):
         if value < 1:
             raise OptionError(f"{option} must be an integer >= 1, got {value}", "train")
-    hidden = parse_hidden(args.hidden)
-    parse_activation(args.activation, hidden)
+    # parsed once, here: train_spec builds the RunSpec from these values
+    args.hidden = parse_hidden(args.hidden)
+    args.activation = parse_activation(args.activation, args.hidden)
 
 
 def load_training_data(args: argparse.Namespace, dtype: str) -> tuple[Dataset, str, str]:
@@ -177,8 +178,7 @@ def load_training_data(args: argparse.Namespace, dtype: str) -> tuple[Dataset, s
 
 def train_spec(args: argparse.Namespace, task: str) -> RunSpec:
     """The ``RunSpec`` of a ``train`` command for data of ``task`` (validates every
-    network/training option; ``check_options`` has checked each one's own value)."""
-    hidden = parse_hidden(args.hidden)
+    network/training option; ``check_options`` has checked and parsed each one's own value)."""
     if args.head is not None and HEADS[args.head][0] != task:
         heads = ", ".join(h for h, v in HEADS.items() if v[0] == task)
         raise OptionError(
@@ -189,8 +189,8 @@ def train_spec(args: argparse.Namespace, task: str) -> RunSpec:
     with user_input():
         return RunSpec(
             task=task,
-            hidden=hidden,
-            activation=parse_activation(args.activation, hidden),
+            hidden=args.hidden,
+            activation=args.activation,
             head=args.head,
             optimizer=args.optimizer,
             lr=args.lr,

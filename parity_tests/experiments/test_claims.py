@@ -17,9 +17,11 @@ CLAIM_FUNCTIONS = (
     "linear_collapse",
     "vanishing_gradients",
     "tanh_vs_sigmoid",
+    "zero_centring",
     "dying_relu",
     "softmax_distribution",
     "output_heads",
+    "tanh_is_scaled_sigmoid",
 )
 
 

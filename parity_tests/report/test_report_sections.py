@@ -198,9 +198,8 @@ def test_the_curves_section_leaves_its_figures_pending_under_their_file_names(tm
 
 def _cell_result(dtype: str, errors: dict[str, float]):
     """A grid result of one cell of ``dtype`` whose comparisons of each kind have ``errors``."""
-    from parity.grid import Cell, CellResult
-
     from parity.compare import Comparison
+    from parity.harness.grid import Cell, CellResult
 
     cell = Cell("tanh", "shallow", "binary", dtype, "cpu", 0)
     comparisons = {

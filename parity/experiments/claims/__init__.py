@@ -9,10 +9,13 @@ describe the data, not a network):
 1. ``collapse.linear_collapse``: without a non-linearity depth adds nothing.
 2. ``vanishing.vanishing_gradients``: sigmoid (and, under plain init, tanh) gradients vanish
    with depth.
-3. ``convergence.tanh_vs_sigmoid``: tanh converges faster than sigmoid.
+3. ``convergence.tanh_vs_sigmoid``: tanh converges faster than sigmoid;
+   ``centring.zero_centring``: why (the derivative's scale, or the zero centre).
 4. ``dying.dying_relu``: ReLU units can die; Leaky ReLU keeps a gradient.
 5. ``softmax.softmax_distribution``: softmax rows are probability distributions.
 6. ``heads.output_heads``: the output layer follows the task.
+7. ``tanh_sigmoid.tanh_is_scaled_sigmoid``: tanh is a scaled and shifted sigmoid, for the
+   activations and for whole networks.
 
 ``run_claims`` runs them in that order, draws one figure per claim (scratch solid, torch
 dashed) and returns one :class:`ClaimSection` per claim for ``nn-parity report``. The tests
@@ -25,7 +28,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from parity._util.threads import limit_threads
-from parity.experiments.claims import collapse, convergence, dying, heads, softmax, vanishing
+from parity.experiments.claims import (
+    centring,
+    collapse,
+    convergence,
+    dying,
+    heads,
+    softmax,
+    tanh_sigmoid,
+    vanishing,
+)
+from parity.experiments.claims.centring import zero_centring
 from parity.experiments.claims.collapse import linear_collapse
 from parity.experiments.claims.common import (
     AGREE_RTOL,
@@ -39,6 +52,7 @@ from parity.experiments.claims.convergence import tanh_vs_sigmoid
 from parity.experiments.claims.dying import dying_relu
 from parity.experiments.claims.heads import output_heads
 from parity.experiments.claims.softmax import softmax_distribution
+from parity.experiments.claims.tanh_sigmoid import tanh_is_scaled_sigmoid
 from parity.experiments.claims.vanishing import vanishing_gradients
 
 __all__ = [
@@ -51,12 +65,15 @@ __all__ = [
     "run_claims",
     "sides_agree",
     "softmax_distribution",
+    "tanh_is_scaled_sigmoid",
     "tanh_vs_sigmoid",
     "vanishing_gradients",
+    "zero_centring",
 ]
 
 CLAIMS: tuple[Claim, ...] = tuple(
-    module.CLAIM for module in (collapse, vanishing, convergence, dying, softmax, heads)
+    module.CLAIM
+    for module in (collapse, vanishing, convergence, centring, dying, softmax, heads, tanh_sigmoid)
 )
 
 

@@ -1,11 +1,11 @@
 """What every claim shares: its records, the agreement check, its table and figure helpers.
 
-A claim module (``collapse``, ``vanishing``, ``convergence``, ``dying``, ``softmax``,
-``heads``) holds one claim's experiment, checks, table, figure and prose, gathered in one
-:class:`Claim`; ``parity.experiments.claims.run_claims`` runs them in order and renders each
-as a :class:`ClaimSection`. Measured numbers whose keys end ``.scratch`` / ``.torch`` come
-in pairs, one per implementation (``SIDE_NAMES``); keys without a suffix describe the data
-or a setting, not a network.
+A claim module (``collapse``, ``vanishing``, ``convergence``, ``centring``, ``dying``,
+``softmax``, ``heads``, ``tanh_sigmoid``) holds one claim's experiment, checks, table,
+figure and prose, gathered in one :class:`Claim`; ``parity.experiments.claims.run_claims``
+runs them in order and renders each as a :class:`ClaimSection`. Measured numbers whose keys
+end ``.scratch`` / ``.torch`` come in pairs, one per implementation (``SIDE_NAMES``); keys
+without a suffix describe the data or a setting, not a network.
 """
 
 from __future__ import annotations
@@ -13,13 +13,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import numpy as np
+
+import scratch
 from parity._util.style import format_number, save_figure
-from parity.harness.sides import SCRATCH, TORCH
+from parity.harness.sides import SCRATCH, TORCH, Implementation
+from parity.spec import RunSpec
 
 SIDE_NAMES = (SCRATCH.name, TORCH.name)  # the suffixes of the paired numbers, scratch first
 Numbers = dict[str, float]
+T = TypeVar("T")
 AGREE_RTOL = 1e-9  # scratch and torch numbers agree to this (relative; 1e-12 absolute floor)
 
 
@@ -198,3 +203,58 @@ def save(fig: Any, path: Path, **adjust: float) -> None:
     margins = {"left": 0.08, "right": 0.97, "top": 0.9, "bottom": 0.1, "wspace": 0.2}
     fig.subplots_adjust(**(margins | adjust))
     save_figure(fig, path, version_stamp=True)
+
+
+def by_step(
+    impl: Implementation,
+    model: Any,
+    spec: RunSpec,
+    X: np.ndarray,
+    y: np.ndarray,
+    batches: Sequence[Sequence[np.ndarray]],
+    measure: Callable[[Any], T],
+) -> list[T]:
+    """Train ``model`` with ``impl``'s own ``fit`` on ``batches``; ``measure(model)`` after
+    0, 1, ..., N optimizer steps (N + 1 values: step resolution, not per epoch).
+
+    The spec gives the loss and the optimizer; ``measure`` runs inside ``fit``'s
+    ``on_backward`` (the step's gradients are in place, its update not yet made), so it must
+    not touch the gradients: :func:`train_loss` and :func:`train_loss_torch` do not.
+    """
+    seen: list[T] = []
+    impl.fit(
+        model, impl.make_loss(spec.loss), impl.make_optimizer(model, spec), X, y,
+        batches=batches, on_backward=lambda step, m: seen.append(measure(m)),
+    )  # fmt: skip
+    seen.append(measure(model))
+    return seen
+
+
+def train_loss(loss: str, X: np.ndarray, y: np.ndarray) -> Callable[[scratch.Sequential], float]:
+    """``measure`` for :func:`by_step`: the loss ``loss`` of a scratch model on all of
+    ``X`` (N, in) and ``y``, by scratch's own loss."""
+    loss_fn = scratch.make_loss(loss)
+    return lambda model: float(loss_fn(model(X), y))
+
+
+def train_loss_torch(loss: str, X: np.ndarray, y: np.ndarray) -> Callable[[Any], float]:
+    """The torch twin of :func:`train_loss`: torch's own loss, without autograd."""
+    import torch
+
+    import torch_impl
+
+    loss_fn = torch_impl.make_loss(loss)
+    Xt, yt = torch.as_tensor(X), torch.as_tensor(y)
+
+    def measure(model: Any) -> float:
+        with torch.no_grad():
+            return float(loss_fn(model(Xt), yt))
+
+    return measure
+
+
+def steps_to(losses: Sequence[float] | np.ndarray, target: float) -> int:
+    """The first step count k (losses[k] is the loss after k steps) with loss <= ``target``;
+    -1 when it is never reached."""
+    reached = np.flatnonzero(np.asarray(losses) <= target)
+    return int(reached[0]) if reached.size else -1
