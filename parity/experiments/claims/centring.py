@@ -45,8 +45,7 @@ class CentredSigmoid(scratch.Sigmoid):
     ``Sigmoid``'s backward serves unchanged.
     """
 
-    def _forward(self, x: np.ndarray, owned: bool) -> np.ndarray:
-        self._shape = x.shape
+    def forward(self, x: np.ndarray) -> np.ndarray:
         self.y = scratch.activations.sigmoid(x)  # s, what the backward needs
         return self.y - 0.5
 
