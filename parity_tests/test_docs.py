@@ -6,6 +6,8 @@
   non-blank lines must appear, in order and contiguously (``...`` marks an elision; blank
   lines and indentation are not compared), in that function, class or assignment of that
   file.
+* Every relative link (``[text](path)``, ``![alt](path)``, ``#anchor``) outside code points
+  to a file or folder that exists, and an anchor to a heading of its page.
 * Every dotted code name in the glossary (``scratch.Linear.weight``, ``nn.Linear.weight``...)
   resolves, and the glossary has every term the seed uses.
 """
@@ -168,6 +170,67 @@ def test_excerpts_quote_the_source(excerpt):
             + "\n".join(chunk)
         )
         start = hits[0] + len(chunk)
+
+
+# ------------------------------------------------------------------------------------ links
+
+LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
+
+
+def _prose(page: Path) -> str:
+    """``page`` without its fenced blocks and inline code, where a link is not a link."""
+    text = FENCE.sub("", page.read_text(encoding="utf-8"))
+    return re.sub(r"`[^`\n]*`", "", text)
+
+
+def anchors(page: Path) -> set[str]:
+    """The anchors GitHub gives ``page``'s headings: lower case, punctuation dropped, spaces
+    as hyphens, a repeated heading numbered (``-1``, ``-2``...)."""
+    found: set[str] = set()
+    for heading in re.findall(r"^#+ (.+)$", FENCE.sub("", page.read_text(encoding="utf-8")), re.M):
+        slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        n, unique = 0, slug
+        while unique in found:
+            n += 1
+            unique = f"{slug}-{n}"
+        found.add(unique)
+    return found
+
+
+def broken_links(page: Path) -> list[str]:
+    """The relative links of ``page`` whose file or anchor does not exist."""
+    broken = []
+    for target in LINK.findall(_prose(page)):
+        if re.match(r"[a-z][a-z0-9+.-]*:", target):  # https:, mailto:...
+            continue
+        path, _, anchor = target.partition("#")
+        dest = (page.parent / path).resolve() if path else page
+        if not dest.exists():
+            broken.append(f"{target} (no such file)")
+        elif anchor and dest.suffix == ".md" and anchor not in anchors(dest):
+            broken.append(f"{target} (no such heading)")
+    return broken
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_relative_links_resolve(page):
+    assert not broken_links(page), f"{_shown(page)}: broken links: {broken_links(page)}"
+
+
+def test_a_broken_link_is_found(tmp_path):
+    (tmp_path / "other.md").write_text("# A heading\n\n## Twice\n\n## Twice\n", encoding="utf-8")
+    page = tmp_path / "page.md"
+    page.write_text(
+        "[ok](other.md#a-heading) [ok](other.md#twice-1) [ok](#top) [web](https://x.org/y)\n"
+        "`[code](nowhere.md)`\n\n# Top\n\n"
+        "[gone](missing.md) [no heading](other.md#nope) ![img](fig.png)\n",
+        encoding="utf-8",
+    )
+    assert broken_links(page) == [
+        "missing.md (no such file)",
+        "other.md#nope (no such heading)",
+        "fig.png (no such file)",
+    ]
 
 
 # --------------------------------------------------------------------------------- glossary
