@@ -16,7 +16,6 @@ import ast
 import importlib
 import inspect
 import re
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -24,10 +23,12 @@ from typing import Any
 
 import pytest
 
+from parity._util import doc_outputs
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 PAGES = [*sorted(DOCS.glob("*.md")), ROOT / "README.md"]  # the README's API example runs too
-FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+FENCE = doc_outputs.FENCE
 
 
 @dataclass(frozen=True)
@@ -67,33 +68,23 @@ def test_pages_exist():
 
 
 def _shown(page: Path) -> str:
-    return str(page.relative_to(ROOT)) if page.is_relative_to(ROOT) else str(page)
+    return doc_outputs.shown(page)
 
 
-def run_python_blocks(page: Path) -> None:
-    """Exec ``page``'s python blocks in order in one fresh namespace.
-
-    Raises ``AssertionError`` naming ``page:line`` of the failing statement (and the line
-    where its block starts) when a block raises or asserts.
-    """
-    namespace: dict[str, Any] = {"__name__": f"docs.{page.stem}"}
-    for block in blocks(page, "python"):
-        # pad with blank lines so that tracebacks carry the page's own line numbers
-        code = compile("\n" * (block.line - 1) + block.code, str(page), "exec")
-        try:
-            exec(code, namespace)
-        except Exception as err:
-            tb = traceback.extract_tb(err.__traceback__)
-            line = next((f.lineno for f in reversed(tb) if f.filename == str(page)), block.line)
-            raise AssertionError(
-                f"{_shown(page)}:{line}: the python block starting at line {block.line} "
-                f"failed: {type(err).__name__}: {err}"
-            ) from err
+def run_python_blocks(page: Path) -> list[str]:
+    """Exec ``page``'s python blocks in order in one fresh namespace; each block's stdout
+    (``parity._util.doc_outputs.run_blocks``: a failure names ``page:line``)."""
+    return doc_outputs.run_blocks(page)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_python_blocks_run(page):
-    run_python_blocks(page)
+    """Each page runs once: its blocks must run, and under docs/ each block that prints
+    shows its output, the one a fresh run prints."""
+    outputs = run_python_blocks(page)
+    if page.parent == DOCS:
+        problems = doc_outputs.stale(page, outputs)
+        assert not problems, "\n".join(problems) + f"\nrun {doc_outputs.COMMAND}"
 
 
 def test_a_failing_block_names_its_line(tmp_path):
