@@ -111,7 +111,7 @@ def normalized(output: str) -> str:
 def stale(page: Path, outputs: list[str]) -> list[str]:
     """One line per block of ``page`` whose committed output is not ``outputs``' (fresh)."""
     problems = []
-    for block, fresh in zip(python_blocks(page.read_text(encoding="utf-8")), outputs):
+    for block, fresh in zip(python_blocks(page.read_text(encoding="utf-8")), outputs, strict=True):
         where = f"{shown(page)}:{block.line}"
         if block.output is None and fresh:
             problems.append(f"{where}: the block prints, and the page shows no output")
@@ -129,7 +129,7 @@ def rendered(text: str, outputs: list[str]) -> str:
     """The page ``text`` with each python block followed by its output (none if empty); a
     committed output that matches the fresh one (:func:`normalized`) is kept as it is."""
     parts, start = [], 0
-    for block, output in zip(python_blocks(text), outputs):
+    for block, output in zip(python_blocks(text), outputs, strict=True):
         parts.append(text[start : block.end])
         if block.output is not None and normalized(block.output) == normalized(output):
             output = block.output

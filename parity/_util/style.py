@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 SCRATCH = {"color": "#1f77b4", "linestyle": "-", "label": "scratch (NumPy)"}
@@ -71,12 +72,13 @@ def format_bound(x: float, floor: float = 1e-12) -> str:
     return f"< {floor:.0e}" if x < floor else format_error(x)
 
 
-def text_table(header: list[str], rows: list[list[object]]) -> str:
+def text_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     """A plain-text table: ``header`` over ``rows``, columns left-aligned, two spaces apart,
     a rule under the header."""
-    cells = [[str(c) for c in row] for row in [header, *rows]]
+    cells = [[str(c) for c in header], *([str(c) for c in row] for row in rows)]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-             for row in cells]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
