@@ -2,6 +2,9 @@
 
 * Every ```` ```python ```` block in ``docs/*.md`` and the README runs, in order, in one
   fresh namespace per page; a failure names the page and the line of the failing statement.
+  Under ``docs/`` each block that prints shows its output in the page, and that output is
+  the one the same run prints (``python -m parity._util.doc_outputs`` rewrites them).
+* CHECK.md's ``mynet.py`` is a whole file: the page's command line checks it.
 * Every ```` ```py ```` block is an excerpt: its first line is ``# path: Name`` and its other
   non-blank lines must appear, in order and contiguously (``...`` marks an elision; blank
   lines and indentation are not compared), in that function, class or assignment of that
@@ -18,7 +21,7 @@ import ast
 import importlib
 import inspect
 import re
-import traceback
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -26,10 +29,12 @@ from typing import Any
 
 import pytest
 
+from parity._util import doc_outputs
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 PAGES = [*sorted(DOCS.glob("*.md")), ROOT / "README.md"]  # the README's API example runs too
-FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+FENCE = doc_outputs.FENCE
 
 
 @dataclass(frozen=True)
@@ -69,33 +74,23 @@ def test_pages_exist():
 
 
 def _shown(page: Path) -> str:
-    return str(page.relative_to(ROOT)) if page.is_relative_to(ROOT) else str(page)
+    return doc_outputs.shown(page)
 
 
-def run_python_blocks(page: Path) -> None:
-    """Exec ``page``'s python blocks in order in one fresh namespace.
-
-    Raises ``AssertionError`` naming ``page:line`` of the failing statement (and the line
-    where its block starts) when a block raises or asserts.
-    """
-    namespace: dict[str, Any] = {"__name__": f"docs.{page.stem}"}
-    for block in blocks(page, "python"):
-        # pad with blank lines so that tracebacks carry the page's own line numbers
-        code = compile("\n" * (block.line - 1) + block.code, str(page), "exec")
-        try:
-            exec(code, namespace)
-        except Exception as err:
-            tb = traceback.extract_tb(err.__traceback__)
-            line = next((f.lineno for f in reversed(tb) if f.filename == str(page)), block.line)
-            raise AssertionError(
-                f"{_shown(page)}:{line}: the python block starting at line {block.line} "
-                f"failed: {type(err).__name__}: {err}"
-            ) from err
+def run_python_blocks(page: Path) -> list[str]:
+    """Exec ``page``'s python blocks in order in one fresh namespace; each block's stdout
+    (``parity._util.doc_outputs.run_blocks``: a failure names ``page:line``)."""
+    return doc_outputs.run_blocks(page)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_python_blocks_run(page):
-    run_python_blocks(page)
+    """Each page runs once: its blocks must run, and under docs/ each block that prints
+    shows its output, the one a fresh run prints."""
+    outputs = run_python_blocks(page)
+    if page.parent == DOCS:
+        problems = doc_outputs.stale(page, outputs)
+        assert not problems, "\n".join(problems) + f"\nrun {doc_outputs.COMMAND}"
 
 
 def test_a_failing_block_names_its_line(tmp_path):
@@ -106,6 +101,37 @@ def test_a_failing_block_names_its_line(tmp_path):
     )
     with pytest.raises(AssertionError, match=r"page\.md:11: the python block starting at line 10"):
         run_python_blocks(page)
+
+
+def test_outputs_are_written_under_their_block_and_checked(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text(
+        "# t\n\n```python\nx = 2\n```\n\ntext\n\n```python\nprint(x * 21)\n```\n\nend\n",
+        encoding="utf-8",
+    )
+    outputs = run_python_blocks(page)
+    assert outputs == ["", "42\n"]
+    assert doc_outputs.stale(page, outputs) == [
+        f"{page}:10: the block prints, and the page shows no output"
+    ]
+    text = doc_outputs.rendered(page.read_text(encoding="utf-8"), outputs)
+    assert "```python\nprint(x * 21)\n```\n\n<!-- output -->\n```text\n42\n```\n\nend\n" in text
+    assert doc_outputs.rendered(text, outputs) == text  # a second run changes nothing
+    page.write_text(text, encoding="utf-8")
+    assert doc_outputs.stale(page, outputs) == []
+    page.write_text(text.replace("\n42\n", "\n41\n"), encoding="utf-8")
+    (problem,) = doc_outputs.stale(page, outputs)
+    assert "committed output is not a fresh run's" in problem and "41" in problem
+    page.write_text(text.replace("print(x * 21)", "x * 21"), encoding="utf-8")
+    assert "the block prints nothing" in doc_outputs.stale(page, run_python_blocks(page))[0]
+
+
+def test_rounding_noise_and_torch_version_do_not_make_an_output_stale():
+    same = doc_outputs.normalized
+    assert same("err 1.9e-16, torch 2.13.0+cpu") == same("err 3.2e-16, torch 2.14.1")
+    assert same("err 2e-07") == same("err 9e-08")
+    assert same("ratio 3.0e+00") != same("ratio 2.0e+00")
+    assert same("loss 7.0e-01") != same("loss 7.1e-01")
 
 
 # --------------------------------------------------------------------------------- excerpts
@@ -291,3 +317,25 @@ def test_resolver_rejects_what_does_not_exist():
     assert _resolves("scratch.Linear.weight") and _resolves("nn.Linear.weight")
     assert not _resolves("scratch.Linear.no_such_thing")
     assert not _resolves("nn.NoSuchLayer")
+
+
+# ----------------------------------------------------------------------- CHECK.md's mynet.py
+
+
+def test_check_md_mynet_runs_as_a_file(tmp_path, monkeypatch, capsys):
+    """CHECK.md section 7's ``mynet.py`` is a whole file: saved as it is, the page's first
+    ``nn-parity check mynet.py ...`` command line passes on it (exit 0)."""
+    page = DOCS / "CHECK.md"
+    (file,) = [b for b in blocks(page, "python") if b.code.startswith("# mynet.py\n")]
+    (tmp_path / "mynet.py").write_text(file.code, encoding="utf-8")
+    command = next(
+        line for line in page.read_text(encoding="utf-8").splitlines()
+        if line.startswith("nn-parity check mynet.py ")
+    )  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    from parity.cli.main import main
+
+    status = main(shlex.split(command)[1:])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "verdict: agrees" in out
