@@ -1,10 +1,6 @@
-"""The minibatch order: per epoch, a fresh permutation of the rows cut into batches.
-
-Twin: a ``torch.utils.data.DataLoader`` with ``shuffle=True`` draws its permutation when an
-epoch starts; ``BatchOrder`` does the same, from a NumPy ``Generator``, so a run of any
-length holds one epoch of indices at a time. ``parity`` makes one order and hands it to both
-training loops (torch reads it through a ``DataLoader`` ``batch_sampler``).
-"""
+"""The minibatch order: per epoch, a fresh permutation of the rows cut into batches, drawn
+when the epoch starts, as a ``DataLoader(shuffle=True)`` does. ``parity`` hands one order to
+both training loops (torch reads it through a ``DataLoader`` ``batch_sampler``)."""
 
 from __future__ import annotations
 
