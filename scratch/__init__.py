@@ -25,7 +25,6 @@ from .activations import (
     softmax,
 )
 from .batches import BatchOrder, batch_order
-from .divergence import EXPLODING, TrainingDiverged
 from .gradcheck import gradcheck, gradcheck_errors, gradients
 from .init import (
     INITS,
@@ -41,17 +40,29 @@ from .layers import Linear
 from .losses import LOSSES, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Loss, MSELoss, make_loss
 from .model import Sequential, build_model
 from .module import Module, Parameter
-from .optim import SGD, Adam
-from .tasks import TASKS, infer_task
-from .train import History, evaluate, fit, predict, predict_proba, train_step
+from .optim import OPTIMIZERS, SGD, Adam, make_optimizer
+from .train import (
+    EXPLODING,
+    TASKS,
+    History,
+    TrainingDiverged,
+    evaluate,
+    fit,
+    infer_task,
+    predict,
+    predict_proba,
+    train_step,
+)
 
 __all__ = [
-    "ACTIVATIONS", "DTYPES", "EXPLODING", "INITS", "LOSSES", "SGD", "TASKS", "Activation", "Adam",
+    "ACTIVATIONS", "DTYPES", "EXPLODING", "INITS", "LOSSES", "OPTIMIZERS", "SGD", "TASKS",
+    "Activation", "Adam",
     "BCELoss", "BCEWithLogitsLoss", "BatchOrder", "CrossEntropyLoss", "History", "Identity",
     "LeakyReLU", "Linear", "Loss", "MSELoss", "Module", "Parameter", "ReLU", "Sequential",
     "Sigmoid", "Softmax", "Tanh", "TrainingDiverged", "batch_order", "build_model",
     "calculate_gain", "evaluate", "fit", "gradcheck", "gradcheck_errors", "gradients",
     "infer_task", "init_state_dict", "kaiming_normal", "kaiming_uniform", "load_weights",
-    "log_softmax", "make_activation", "make_loss", "predict", "predict_proba", "save_weights",
+    "log_softmax", "make_activation", "make_loss", "make_optimizer", "predict", "predict_proba",
+    "save_weights",
     "sigmoid", "softmax", "train_step", "xavier_normal", "xavier_uniform",
 ]  # fmt: skip

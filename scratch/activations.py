@@ -1,9 +1,6 @@
-"""Activation functions: ``a = f(z)``, each with its hand-written derivative.
-
-Every class caches the cheapest thing its backward needs: the output for Sigmoid, Tanh and
-Softmax (their derivatives are functions of it), the mask ``x > 0`` for ReLU and Leaky ReLU.
-Shapes are elementwise, ``x (*) -> y (*)``, except Softmax, which normalises along ``dim``.
-"""
+"""Activation functions ``a = f(z)``, each with its hand-written derivative. Each caches the
+cheapest thing its backward needs: the output for Sigmoid, Tanh and Softmax, the mask
+``x > 0`` for ReLU and Leaky ReLU."""
 
 from __future__ import annotations
 
@@ -16,11 +13,8 @@ from .module import Module
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """Numerically stable ``1/(1+e^{-x})``, split by sign so ``exp`` never overflows.
-
-    ``e = e^{-|x|}`` is in (0, 1]; for x >= 0 the result is ``1/(1+e)``, for x < 0 it is
-    ``e/(1+e)``, the same value written so that nothing large is exponentiated.
-    """
+    """``1/(1+e^{-x})`` split by sign, so ``exp`` never overflows: with ``e = e^{-|x|}`` in
+    (0, 1], it is ``1/(1+e)`` for x >= 0 and the same value ``e/(1+e)`` for x < 0."""
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
@@ -38,8 +32,7 @@ def log_softmax(x: np.ndarray, dim: int = -1) -> np.ndarray:
 
 
 class Activation(Module):
-    """A function without parameters. Its forward caches one array (``y`` or ``mask``), of
-    the output's shape; ``check_dy`` checks ``dy`` against it (``None``: no forward yet)."""
+    """A function without parameters; it caches ``y`` or ``mask``, of the output's shape."""
 
     y: Any = None  # the output, for Sigmoid, Tanh, Softmax and Identity
     mask: Any = None  # x > 0, for ReLU and LeakyReLU
@@ -72,10 +65,8 @@ class Tanh(Activation):
 
 
 class ReLU(Activation):
-    """``f(x) = max(0, x)``; ``f'(x) = 1 if x > 0 else 0``; x (*) -> y (*); twin: ``nn.ReLU``.
-
-    At the kink torch uses ``f'(0) = 0``, and so do we: the cached mask is ``x > 0``.
-    """
+    """``f(x) = max(0, x)``; ``f'(x) = 1 if x > 0 else 0`` (``f'(0) = 0``, as torch);
+    x (*) -> y (*); twin: ``nn.ReLU``."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.mask = x > 0
@@ -86,11 +77,8 @@ class ReLU(Activation):
 
 
 class LeakyReLU(Activation):
-    """``f(x) = x if x > 0 else a*x``; ``f'(x) = 1 if x > 0 else a``; twin: ``nn.LeakyReLU``.
-
-    ``a = negative_slope`` (0.01, torch's default). At the kink torch uses ``f'(0) = a``, and
-    so do we: the cached mask is ``x > 0``. x (*) -> y (*).
-    """
+    """``f(x) = x if x > 0 else a*x``; ``f'(x) = 1 if x > 0 else a`` (``f'(0) = a``, as
+    torch), ``a = negative_slope``; x (*) -> y (*); twin: ``nn.LeakyReLU``."""
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         self.negative_slope = check_real(negative_slope, "LeakyReLU negative_slope")
@@ -107,10 +95,8 @@ class LeakyReLU(Activation):
 
 
 class Identity(Activation):
-    """``f(x) = x``; ``f'(x) = 1``; x (*) -> y (*); twin: ``nn.Identity``.
-
-    The "no non-linearity" activation: a stack of Linear + Identity collapses to one Linear.
-    """
+    """``f(x) = x``; ``f'(x) = 1``; x (*) -> y (*); twin: ``nn.Identity``. Without a
+    non-linearity, a stack of Linear layers collapses to one Linear."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.y = x
@@ -121,11 +107,8 @@ class Identity(Activation):
 
 
 class Softmax(Activation):
-    """``y_i = e^{x_i} / sum_j e^{x_j}`` along ``dim``; twin: ``nn.Softmax(dim)``.
-
-    Backward (the Jacobian ``diag(y) - y y^T`` applied to ``dy`` without forming it):
-    ``dx = y * (dy - sum_j dy_j y_j)``. x (*) -> y (*), each slice along ``dim`` sums to 1.
-    """
+    """``y_i = e^{x_i} / sum_j e^{x_j}`` along ``dim``; ``dx = y * (dy - sum_j dy_j y_j)``
+    (the Jacobian ``diag(y) - y y^T`` applied to ``dy``); x (*) -> y (*); twin: ``nn.Softmax``."""
 
     def __init__(self, dim: int = -1) -> None:
         self.dim = dim
@@ -153,8 +136,7 @@ ACTIVATIONS: dict[str, type[Module]] = {
 
 
 def make_activation(name: str) -> Module:
-    """Build a hidden-layer activation by name (one of ``ACTIVATIONS``); twin:
-    ``torch_impl.make_activation``."""
+    """A hidden-layer activation by name; twin: ``torch_impl.make_activation``."""
     if not isinstance(name, str) or name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; valid: {', '.join(ACTIVATIONS)}")
     return ACTIVATIONS[name]()

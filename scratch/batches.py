@@ -1,17 +1,13 @@
-"""The minibatch order: per epoch, a fresh permutation of the rows cut into batches.
-
-Twin: a ``torch.utils.data.DataLoader`` with ``shuffle=True`` draws its permutation when an
-epoch starts; ``BatchOrder`` does the same, from a NumPy ``Generator``, so a run of any
-length holds one epoch of indices at a time. ``parity`` makes one order and hands it to both
-training loops (torch reads it through a ``DataLoader`` ``batch_sampler``).
-"""
+"""The minibatch order: per epoch, a fresh permutation of the rows cut into batches, drawn
+when the epoch starts, as a ``DataLoader(shuffle=True)`` does. ``parity`` hands one order to
+both training loops (torch reads it through a ``DataLoader`` ``batch_sampler``)."""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
-from typing import overload
+from typing import Any, overload
 
 import numpy as np
 
@@ -25,9 +21,7 @@ class BatchOrder(Sequence[list[np.ndarray]]):
     order was made, cut into ``steps_per_epoch`` batches of ``batch_size`` rows (the last may
     be shorter). Memory is one epoch, whatever ``epochs`` is. The order keeps its own copy of
     the generator, so iterating again replays the same values and the caller's generator is
-    not advanced. ``order[e]`` replays ``e + 1`` permutations (cheap for the first epochs).
-
-    Shape: ``len(order) == epochs``; each epoch is a list of 1-D int64 arrays.
+    not advanced. ``order[e]`` replays ``e + 1`` permutations. ``len(order) == epochs``.
     """
 
     def __init__(self, n: int, batch_size: int, epochs: int, rng: np.random.Generator) -> None:
@@ -63,10 +57,7 @@ class BatchOrder(Sequence[list[np.ndarray]]):
 
     def __getitem__(self, index: int | slice) -> list[np.ndarray] | list[list[np.ndarray]]:
         if isinstance(index, slice):
-            wanted = range(*index.indices(self.epochs))
-            last = max(wanted, default=-1)
-            drawn = {e: ep for e, ep in enumerate(islice(self, last + 1)) if e in wanted}
-            return [drawn[e] for e in wanted]
+            return [self[e] for e in range(*index.indices(self.epochs))]
         if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
             raise TypeError(f"BatchOrder indices must be integers or slices, got {index!r}")
         e = int(index) + self.epochs if index < 0 else int(index)
@@ -79,9 +70,38 @@ class BatchOrder(Sequence[list[np.ndarray]]):
 
 
 def batch_order(n: int, batch_size: int, epochs: int, rng: np.random.Generator) -> BatchOrder:
-    """Per-epoch minibatch index arrays: a fresh permutation of ``range(n)`` each epoch, cut
-    into batches of ``batch_size`` (the last one may be shorter), drawn lazily (``BatchOrder``).
-
-    ``list(batch_order(...))`` gives the epochs as lists; ``order.steps`` the total step count.
-    """
+    """The lazy ``BatchOrder``: ``list(batch_order(...))`` gives the epochs as lists."""
     return BatchOrder(n, batch_size, epochs, rng)
+
+
+def check_epoch(e: int, epoch: Any, n: int) -> list[np.ndarray]:
+    """Epoch ``e`` of a batch order: non-empty 1-D integer index arrays into ``range(n)``."""
+    if len(epoch) == 0:
+        raise ValueError(f"batches[{e}] has no batches")
+    checked = []
+    for b, idx in enumerate(epoch):
+        idx, where = np.asarray(idx), f"batches[{e}][{b}]"
+        if idx.ndim != 1 or idx.size == 0:
+            raise ValueError(f"{where} must be a non-empty 1-D index array, got shape {idx.shape}")
+        if not np.issubdtype(idx.dtype, np.integer):
+            raise TypeError(f"{where} must hold integer indices, got dtype {idx.dtype}")
+        if idx.min() < 0 or idx.max() >= n:
+            raise ValueError(f"{where} has indices in [{idx.min()}, {idx.max()}], outside [0, {n})")
+        checked.append(idx)
+    return checked
+
+
+def check_batches(batches: Any, n: int) -> tuple[Iterable[list[np.ndarray]], int]:
+    """A batch order (epochs of index arrays into ``range(n)``), checked, and its step count:
+    a list or tuple whole, before any training; a ``BatchOrder`` one epoch at a time."""
+    if not isinstance(batches, Sequence) or isinstance(batches, (str, bytes)):
+        raise TypeError(
+            f"batches must be a sequence of epochs (a list, or batch_order(...)), "
+            f"got {type(batches).__name__}"
+        )
+    if len(batches) == 0:
+        raise ValueError("batches is empty: give at least one epoch of index arrays")
+    if isinstance(batches, BatchOrder):
+        return (check_epoch(e, epoch, n) for e, epoch in enumerate(batches)), batches.steps
+    epochs = [check_epoch(e, epoch, n) for e, epoch in enumerate(batches)]
+    return epochs, sum(len(epoch) for epoch in epochs)

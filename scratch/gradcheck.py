@@ -41,12 +41,9 @@ def gradients(
     eps: float = 1e-6,
     seed: int = 0,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """The hand-written and the central-difference gradients, ``(analytic, numeric)``.
-
-    ``obj`` is a module (``loss=None``: scalar ``sum(dy * obj(x))``), a module with a
-    ``loss`` and ``target`` (scalar ``loss(obj(x), target)``), or a loss itself (with
-    ``target``). Both dicts are keyed ``"input"``, ``"0.weight"``, ... Everything must be
-    float64: float32 has too few digits for finite differences.
+    """The hand-written and the central-difference gradients, ``(analytic, numeric)``, keyed
+    ``"input"``, ``"0.weight"``, ... of a module, a module with a ``loss`` and ``target``, or
+    a loss (with ``target``). float64 only: float32 has too few digits for finite differences.
     """
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
         raise TypeError("gradcheck needs a float64 input (float32 cannot resolve eps)")

@@ -1,10 +1,6 @@
-"""Weight initialisers: NumPy functions of an explicit ``np.random.Generator``.
-
-Twins: ``torch.nn.init`` (``xavier_uniform_``, ``xavier_normal_``, ``kaiming_uniform_``,
-``kaiming_normal_``, ``calculate_gain``) and ``nn.Linear.reset_parameters`` (``"default"``).
-The parity harness draws one state dict here and loads it into both networks, so nobody
-relies on NumPy's and torch's random streams agreeing.
-"""
+"""Weight initialisers: NumPy functions of an explicit ``np.random.Generator``. Twins:
+``torch.nn.init`` and ``nn.Linear.reset_parameters`` (``"default"``). The parity harness
+draws one state dict here and loads it into both networks."""
 
 from __future__ import annotations
 
@@ -96,14 +92,10 @@ def _nonlinearity_after(model: Sequential, index: int) -> tuple[str, float | Non
 def init_state_dict(
     model: Sequential, scheme: str = "default", rng: np.random.Generator | None = None
 ) -> dict[str, np.ndarray]:
-    """Draw a whole state dict for ``model`` (keys and shapes as its ``state_dict()``).
-
-    ``"default"`` is ``nn.Linear``'s own init, weight and bias ``U(+-1/sqrt(fan_in))``.
-    The Xavier and Kaiming schemes use the gain of the activation that follows each layer
-    (``calculate_gain``; 1 for the output layer) and zero biases. Layers are drawn in order,
-    weight before bias, from the one generator ``rng``, so a seed fixes every value. The
-    arrays have the model's dtype; the model itself is not changed (``load_state_dict`` it).
-    """
+    """A state dict for ``model`` (its keys, shapes and dtype), drawn from ``rng`` layer by
+    layer, weight before bias. ``"default"`` is ``nn.Linear``'s ``U(+-1/sqrt(fan_in))`` for
+    both; Xavier and Kaiming use the gain of the activation that follows (``calculate_gain``)
+    and zero biases. The model is not changed (``load_state_dict`` the result)."""
     if scheme not in INITS:
         raise ValueError(f"unknown initialiser {scheme!r}; valid: {', '.join(INITS)}")
     if rng is None:

@@ -21,14 +21,9 @@ def _default_file_mode() -> int:
 
 
 def save_weights(path: str | os.PathLike[str], state: Mapping[str, np.ndarray]) -> None:
-    """Write ``state`` to ``path`` (``.npz``, plain arrays, no pickle), atomically.
-
-    The data goes to a temporary file in the same directory, is flushed and fsynced, and then
-    replaces ``path`` with ``os.replace``: an interrupted save never leaves a half-written
-    file, and a failed one leaves no file behind (and any previous file untouched). The file
-    gets the mode ``open()`` would give it (0o666 less the umask). Twin:
-    ``torch_impl.save_weights``.
-    """
+    """Write ``state`` to ``path`` atomically: a temporary file beside it, fsynced, then
+    ``os.replace``, so a failed save leaves no file and any previous one untouched. The file
+    gets the mode ``open()`` would give it. Twin: ``torch_impl.save_weights``."""
     path = Path(path)
     if path.suffix != ".npz":
         raise ValueError(f"scratch saves weights as .npz, got {path.name!r}")

@@ -11,12 +11,9 @@ from .module import Module, Parameter
 
 
 class Linear(Module):
-    """``y = x W^T + b``; twin: ``nn.Linear(in_features, out_features)``.
-
-    Row ``j`` of ``weight`` holds neuron ``j``'s weights ``w_j1..w_jn``, torch's ``(out, in)``
-    layout, so a torch state dict loads unchanged. Initialised as torch does,
-    ``W, b ~ U(-1/sqrt(in), 1/sqrt(in))``, from ``rng`` (pass a seeded
-    ``np.random.Generator`` for reproducible weights).
+    """``y = x W^T + b``; twin: ``nn.Linear(in_features, out_features)``. Row ``j`` of
+    ``weight`` is neuron ``j``'s weights (torch's ``(out, in)`` layout), initialised as torch
+    does, ``W, b ~ U(-1/sqrt(in), 1/sqrt(in))``, from ``rng``.
 
     Backward, for ``dy = dL/dy``::
 

@@ -1,10 +1,9 @@
 """Losses with torch's definitions: ``forward(input, target) -> float``, ``backward() -> dinput``.
 
 ``reduction="mean"`` (the default) averages over every element of the loss, as torch does
-(so ``MSELoss`` on ``(N, D)`` divides by ``N*D``, not ``N``); ``reduction="sum"`` adds.
-The loss value is returned as a Python float computed in the input's dtype; the gradient
-has the input's shape and dtype. ``forward`` checks types, shapes and target values; a
-non-finite input is allowed (a diverging network's output), and gives a non-finite loss.
+(``MSELoss`` on ``(N, D)`` divides by ``N*D``); ``reduction="sum"`` adds. ``loss(input,
+target)`` checks both, then calls ``forward``; a non-finite input (a diverging network's
+output) is allowed and gives a non-finite loss.
 """
 
 from __future__ import annotations
@@ -23,6 +22,8 @@ REDUCTIONS = ("mean", "sum")
 class Loss(ABC):
     """The loss protocol: ``reduction``, call syntax, what backward needs (``cache``)."""
 
+    input_ndim: int | None = None  # 2 for cross-entropy's (N, C) logits
+
     def __init__(self, reduction: str = "mean") -> None:
         if reduction not in REDUCTIONS:
             raise ValueError(f"unknown reduction {reduction!r}; valid: {', '.join(REDUCTIONS)}")
@@ -30,7 +31,9 @@ class Loss(ABC):
         self.cache: tuple[np.ndarray, ...] | None = None
 
     def __call__(self, input: np.ndarray, target: np.ndarray) -> float:
-        return self.forward(input, target)
+        name = f"{type(self).__name__} input"
+        x = check_float_array(input, name, ndim=self.input_ndim, finite=False)
+        return self.forward(x, check_target(self, target, x.shape, x.dtype))
 
     @abstractmethod
     def forward(self, input: np.ndarray, target: np.ndarray) -> float:
@@ -57,29 +60,11 @@ class Loss(ABC):
         return f"{type(self).__name__}(reduction={self.reduction!r})"
 
 
-def check_pair(input: Any, target: Any, owner: str) -> tuple[np.ndarray, np.ndarray]:
-    """``input`` and a finite float ``target`` of the same shape and dtype."""
-    input = check_float_array(input, f"{owner} input", finite=False)
-    if target is None:
-        raise TypeError(f"{owner} target must be an array, got None")
-    target = check_float_array(target, f"{owner} target")
-    if target.shape != input.shape:
-        raise ValueError(
-            f"{owner}: target shape {target.shape} does not match input shape {input.shape}"
-        )
-    if target.dtype != input.dtype:
-        raise TypeError(f"{owner}: target dtype {target.dtype} differs from input {input.dtype}")
-    if owner != "MSELoss" and (target.min() < 0 or target.max() > 1):
-        raise ValueError(f"{owner}: target values must lie in [0, 1]")
-    return input, target
-
-
 class MSELoss(Loss):
     """``l = (x - y)^2``; ``dl/dx = 2 (x - y)``; input (*), target (*); twin: ``nn.MSELoss``."""
 
     def forward(self, input: np.ndarray, target: np.ndarray) -> float:
-        x, y = check_pair(input, target, "MSELoss")
-        diff = x - y  # (*)
+        diff = input - target  # (*)
         self.cache = (diff,)
         return self.reduce(diff * diff)  # (*) -> ()
 
@@ -89,20 +74,16 @@ class MSELoss(Loss):
 
 
 class BCELoss(Loss):
-    """Binary cross-entropy on probabilities; twin: ``nn.BCELoss``.
-
-    ``l = -(y log p + (1-y) log(1-p))`` with each log clamped at -100, as torch does, so
-    ``p = 0`` or ``1`` gives a finite loss. Backward, torch's formula:
-    ``dl/dp = (p - y) / max(p (1-p), 1e-12)`` (that 1e-12 rounded to float32, as in torch).
-    input (*) in [0, 1], target (*) in [0, 1].
-    """
+    """``l = -(y log p + (1-y) log(1-p))``, each log clamped at -100 as torch does;
+    ``dl/dp = (p - y) / max(p (1-p), 1e-12)``; input (*) and target (*) in [0, 1];
+    twin: ``nn.BCELoss``."""
 
     # torch's EPSILON in binary_cross_entropy_backward is a float literal 1e-12 stored as
     # float32 (9.99999996e-13), in float64 too; matching it keeps clamped gradients equal
     EPS = float(np.float32(1e-12))
 
     def forward(self, input: np.ndarray, target: np.ndarray) -> float:
-        p, y = check_pair(input, target, "BCELoss")
+        p, y = input, target
         if p.min() < 0 or p.max() > 1:  # a model's output may lack its sigmoid
             raise ValueError(
                 "BCELoss: input must be probabilities in [0, 1] (apply a sigmoid "
@@ -121,14 +102,12 @@ class BCELoss(Loss):
 
 
 class BCEWithLogitsLoss(Loss):
-    """Sigmoid + binary cross-entropy fused on logits; twin: ``nn.BCEWithLogitsLoss``.
-
-    Stable form: ``l = max(x, 0) - x y + log(1 + e^{-|x|})``; nothing large is exponentiated.
-    Backward: ``dl/dx = sigmoid(x) - y``. input (*) logits, target (*) in [0, 1].
-    """
+    """Sigmoid and BCE fused on logits, in the stable form ``l = max(x, 0) - x y +
+    log(1 + e^{-|x|})``; ``dl/dx = sigmoid(x) - y``; input (*), target (*) in [0, 1];
+    twin: ``nn.BCEWithLogitsLoss``."""
 
     def forward(self, input: np.ndarray, target: np.ndarray) -> float:
-        x, y = check_pair(input, target, "BCEWithLogitsLoss")
+        x, y = input, target
         self.cache = (x, y)
         return self.reduce(np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x))))  # (*) -> ()
 
@@ -138,16 +117,14 @@ class BCEWithLogitsLoss(Loss):
 
 
 class CrossEntropyLoss(Loss):
-    """Softmax + negative log-likelihood on logits; twin: ``nn.CrossEntropyLoss``.
+    """``l_n = -log softmax(x_n)[y_n] = log sum_j e^{x_nj} - x_{n,y_n}`` (log-sum-exp around
+    the row max); ``dl/dx_n = softmax(x_n) - onehot(y_n)``; input (N, C) logits, target (N,)
+    class indices; twin: ``nn.CrossEntropyLoss``."""
 
-    ``l_n = -log softmax(x_n)[y_n] = log sum_j e^{x_nj} - x_{n,y_n}`` (log-sum-exp around the
-    row max). Backward: ``dl/dx_n = softmax(x_n) - onehot(y_n)``, from the exponentials
-    forward already computed. input (N, C) logits, target (N,) integer class indices in [0, C).
-    """
+    input_ndim = 2
 
     def forward(self, input: np.ndarray, target: np.ndarray) -> float:
-        x = check_float_array(input, "CrossEntropyLoss input", ndim=2, finite=False)
-        target = check_class_indices(target, x.shape)
+        x = input
         rows = np.arange(len(target))  # (N,)
         shifted = x - x.max(axis=1, keepdims=True)  # (N, C), max 0: exp cannot overflow
         e = np.exp(shifted)  # (N, C)
@@ -164,37 +141,49 @@ class CrossEntropyLoss(Loss):
         return dx * self.scale(len(target))  # (N, C)
 
 
-def check_class_indices(target: Any, shape: tuple[int, int]) -> np.ndarray:
-    """``target`` if it is (N,) integer class indices in [0, C) for logits of ``shape`` (N, C)."""
-    n, c = shape
+def check_target(
+    loss: Loss, target: Any, shape: tuple[int, ...], dtype: np.dtype, name: str = "target"
+) -> np.ndarray:
+    """``target`` as ``loss`` needs it for an input of ``shape`` and ``dtype``: (N,) integer
+    class indices in [0, C) for cross-entropy, otherwise finite floats of the input's shape
+    and dtype (in [0, 1] for the BCE losses). ``fit`` checks its ``y`` here, named ``"y"``."""
+    owner = type(loss).__name__
     if not isinstance(target, np.ndarray):
-        raise TypeError(
-            f"CrossEntropyLoss target must be a numpy.ndarray of class indices, "
-            f"got {type(target).__name__}"
-        )
-    integer = np.issubdtype(target.dtype, np.integer)
-    if target.ndim == 2 and not integer:
-        raise TypeError(  # one-hot rows or class probabilities: torch accepts, we do not
-            f"CrossEntropyLoss target must be integer class indices of shape ({n},); got a "
-            f"{target.shape} {target.dtype} array — for one-hot targets use "
-            f"target.argmax(axis=1)"
-        )
-    if not integer:
-        raise TypeError(
-            f"CrossEntropyLoss target must hold integer class indices, got dtype "
-            f"{target.dtype} (use .astype(np.int64) for whole-number labels)"
-        )
-    if target.shape != (n,):
-        hint = " (one-hot rows? use target.argmax(axis=1))" if target.shape == shape else ""
+        raise TypeError(f"{owner} {name} must be a numpy.ndarray, got {type(target).__name__}")
+    if isinstance(loss, CrossEntropyLoss):
+        n, c = shape
+        if not np.issubdtype(target.dtype, np.integer):
+            hint = "use .astype(np.int64)"
+            hint = f"for one-hot rows use {name}.argmax(axis=1)" if target.ndim == 2 else hint
+            raise TypeError(
+                f"CrossEntropyLoss {name} must hold integer class indices, got dtype "
+                f"{target.dtype} and shape {target.shape} ({hint})"
+            )
+        if target.shape != (n,):
+            hint = f" (one-hot rows? use {name}.argmax(axis=1))" if target.shape == shape else ""
+            raise ValueError(
+                f"CrossEntropyLoss: {name} shape {target.shape} does not match input shape "
+                f"{shape}; expected ({n},){hint}"
+            )
+        bad = target[(target < 0) | (target >= c)]
+        if bad.size:
+            raise ValueError(
+                f"CrossEntropyLoss: class index {bad[0]} in {name} out of range [0, {c}) "
+                f"for an input with {c} classes"
+            )
+        return target
+    if not np.issubdtype(target.dtype, np.floating):
+        raise TypeError(f"{owner} needs float targets, got {name} of dtype {target.dtype}")
+    check_float_array(target, name, dtype=dtype)
+    if target.shape != shape:
         raise ValueError(
-            f"CrossEntropyLoss: target shape {target.shape} does not match "
-            f"input shape {shape}; expected ({n},){hint}"
+            f"{owner}: {name} shape {target.shape} does not match input shape {shape}; "
+            f"reshape it to match (e.g. {name}[:, None])"
         )
-    bad = target[(target < 0) | (target >= c)]
-    if bad.size:
+    if isinstance(loss, (BCELoss, BCEWithLogitsLoss)) and (target.min() < 0 or target.max() > 1):
         raise ValueError(
-            f"CrossEntropyLoss: class index {int(bad[0])} out of range "
-            f"[0, {c}) for input with {c} classes"
+            f"{owner}: target values must lie in [0, 1], got {name} in "
+            f"[{target.min():g}, {target.max():g}]"
         )
     return target
 
@@ -208,7 +197,7 @@ LOSSES: dict[str, type[Loss]] = {
 
 
 def make_loss(name: str, reduction: str = "mean") -> Loss:
-    """Build a loss by name (one of ``LOSSES``); twin: ``torch_impl.make_loss``."""
+    """A loss by name (one of ``LOSSES``); twin: ``torch_impl.make_loss``."""
     if not isinstance(name, str) or name not in LOSSES:
         raise ValueError(f"unknown loss {name!r}; valid: {', '.join(LOSSES)}")
     return LOSSES[name](reduction)

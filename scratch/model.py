@@ -1,36 +1,29 @@
-"""``Sequential`` and the builder for the seed's networks.
-
-A network is ``Linear, act, Linear, act, ..., Linear`` (and optionally an output
-activation): the input layer is the data, each ``Linear`` + activation is a hidden layer,
-the last ``Linear`` is the output layer. Module indices, and therefore state-dict keys
-(``"0.weight"``, ``"0.bias"``, ``"2.weight"``...), are exactly those of the torch
-``nn.Sequential`` built from the same arguments.
+"""``Sequential`` and the seed's network: ``Linear, act, ..., Linear`` (and optionally an
+output activation). Module indices, and so state-dict keys (``"0.weight"``, ``"0.bias"``,
+``"2.weight"``...), are those of the torch ``nn.Sequential`` built from the same arguments.
 """
 
 from __future__ import annotations
 
+import itertools
 import numbers
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from ._checks import as_dtype, check_parameter_bytes, check_rng
+from ._checks import as_dtype, check_positive_int, check_rng
 from .activations import Activation, Sigmoid, Softmax, make_activation
 from .layers import Linear
 from .module import Module, Parameter
 
 OUTPUT_ACTIVATIONS = ("sigmoid", "softmax")
+MAX_PARAMETER_BYTES = 2**32  # 4.3 GB: build_model refuses a network whose weights need more
 
 
 class Sequential(Module):
-    """Modules applied in order; backward runs them in reverse. Twin: ``nn.Sequential``.
-
-    ``forward(x)`` feeds ``x`` through every module's ``forward``; ``backward(dy)`` feeds
-    ``dL/dy`` back through every module's ``backward`` (each accumulating its parameters'
-    ``.grad``) and returns ``dL/dx``. ``model(x)`` checks ``x`` once, with the first module's
-    errors. The modules' parameters must share one dtype, and ``Linear`` widths must chain.
-    """
+    """Modules applied in order; ``backward(dy)`` runs them in reverse and returns ``dL/dx``.
+    ``model(x)`` checks ``x`` once, as the first module would. Twin: ``nn.Sequential``."""
 
     def __init__(self, *modules: Module) -> None:
         for i, m in enumerate(modules):
@@ -76,11 +69,8 @@ class Sequential(Module):
         return {name: p.data.copy() for name, p in self.named_parameters()}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Copy arrays into the parameters (cast to the model's dtype, as torch's ``copy_``).
-
-        Keys must be exactly ``state_dict()``'s: a missing, unexpected or misshapen key, a
-        non-array value or a NaN/inf raises before anything is changed.
-        """
+        """Copy arrays into the parameters (cast to the model's dtype, as torch's ``copy_``);
+        keys and shapes must be ``state_dict()``'s. Checks everything before changing anything."""
         if not isinstance(state, Mapping):
             raise TypeError(f"state dict must be a mapping of name -> array, got {type(state)}")
         params = dict(self.named_parameters())
@@ -109,8 +99,7 @@ class Sequential(Module):
 
 
 def check_chain(modules: Sequence[Module]) -> None:
-    """TypeError if the parameters mix dtypes; ValueError if a ``Linear`` does not take the
-    width the previous ``Linear`` gives (elementwise activations in between keep it)."""
+    """The parameters share one dtype, and each ``Linear`` takes the width the one before gives."""
     dtypes = sorted({str(p.dtype) for m in modules for p in m.parameters()})
     if len(dtypes) > 1:
         raise TypeError(
@@ -139,11 +128,11 @@ def check_build_args(
             f"hidden must be a sequence of layer widths, e.g. (8,) or [], "
             f"got {type(hidden).__name__} {hidden!r}"
         )
-    named = [("in_features", in_features), *((f"hidden[{i}]", w) for i, w in enumerate(hidden))]
-    for what, w in [*named, ("out_features", out_features)]:
-        if isinstance(w, (bool, np.bool_)) or not isinstance(w, (int, np.integer)) or w < 1:
-            raise ValueError(f"{what} must be a positive int, got {w!r}")
-    widths = (int(in_features), *map(int, hidden), int(out_features))  # type: ignore[call-overload]
+    widths = (
+        check_positive_int(in_features, "in_features"),
+        *(check_positive_int(w, f"hidden[{i}]") for i, w in enumerate(hidden)),
+        check_positive_int(out_features, "out_features"),
+    )
     n_hidden = len(widths) - 2
     if isinstance(activation, str):
         names = [activation] * max(n_hidden, 1)  # one name is checked even with no hidden layer
@@ -178,19 +167,21 @@ def build_model(
     dtype: str | np.dtype = "float64",
     rng: np.random.Generator | None = None,
 ) -> Sequential:
-    """The seed's network: ``Linear(in, h0), act, ..., Linear(h_last, out)[, out_act]``.
-
-    ``hidden`` holds zero or more widths (``()``: linear / logistic / softmax regression);
-    ``activation`` is one name for every hidden layer or one per layer (``ACTIVATIONS``);
-    ``output_activation`` is ``None`` (logits, for the fused losses), ``"sigmoid"`` or
-    ``"softmax"``; ``rng`` draws torch's default ``nn.Linear`` init.
-    Shape: ``x (N, in_features) -> y (N, out_features)``. Twin: ``torch_impl.build_model``.
-    """
+    """The seed's network: ``Linear(in, h0), act, ..., Linear(h_last, out)[, out_act]``, with
+    ``hidden=()`` for linear / logistic / softmax regression, one activation name or one per
+    hidden layer, ``output_activation`` ``None`` (logits), ``"sigmoid"`` or ``"softmax"``.
+    x (N, in_features) -> y (N, out_features). Twin: ``torch_impl.build_model``."""
     widths, activations = check_build_args(
         in_features, hidden, out_features, activation, output_activation
     )
     dt, rng = as_dtype(dtype), (np.random.default_rng() if rng is None else check_rng(rng))
-    check_parameter_bytes(widths, dt)
+    count = sum(a * b + b for a, b in itertools.pairwise(widths))  # weights and biases
+    if count * dt.itemsize > MAX_PARAMETER_BYTES:  # refused before allocating: no MemoryError
+        raise ValueError(
+            f"a network of layer widths {widths} has {count:,} parameters, which need "
+            f"{count * dt.itemsize / 1e9:.3g} GB of {dt} for its weights alone; the limit is "
+            f"{MAX_PARAMETER_BYTES / 1e9:.3g} GB: give smaller hidden sizes"
+        )
     modules: list[Module] = []
     for i, name in enumerate(activations):
         linear = Linear(widths[i], widths[i + 1], dtype=dt, rng=rng)

@@ -1,10 +1,5 @@
 """The module protocol: ``Parameter`` and the small ``Module`` base every layer shares.
-
-Twin: ``torch.nn.Parameter`` and ``torch.nn.Module``. A parameter holds ``.data`` and
-``.grad`` arrays of the same shape and dtype; ``backward`` *accumulates* into ``.grad`` (as
-torch does), ``zero_grad`` clears it. ``m(x)`` checks ``x`` and calls ``m.forward(x)``; a
-``Sequential`` checks its input once and then calls each layer's ``forward`` directly.
-"""
+Twins: ``torch.nn.Parameter`` and ``torch.nn.Module``."""
 
 from __future__ import annotations
 
@@ -37,11 +32,8 @@ class Parameter:
 
 
 class Module(ABC):
-    """Base of every layer and activation: parameters, ``zero_grad`` and call syntax.
-
-    Subclasses implement ``forward(x) -> y`` (caching on ``self`` what backward needs) and
-    ``backward(dy) -> dx`` (accumulating parameter gradients into ``.grad``).
-    """
+    """Base of every layer and activation: parameters, ``zero_grad`` and call syntax: ``m(x)``
+    checks ``x``, then calls ``forward``; ``backward`` *accumulates* into ``.grad``."""
 
     @abstractmethod
     def forward(self, x: np.ndarray) -> np.ndarray:

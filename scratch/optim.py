@@ -1,8 +1,5 @@
-"""Gradient-descent optimizers with torch's exact update formulas.
-
-Both take ``model.parameters()`` and update ``.data`` in place from ``.grad``:
-``SGD(model.parameters(), lr=0.1)``, then per step ``zero_grad() -> backward -> step()``.
-"""
+"""Gradient-descent optimizers with torch's update formulas: ``SGD(model.parameters(),
+lr=0.1)``, then per step ``zero_grad() -> backward -> step()``."""
 
 from __future__ import annotations
 
@@ -36,20 +33,15 @@ class Optimizer:
 
 
 def _non_negative(**values: Any) -> list[float]:
-    """Each value as a float, after checking it is a finite real number >= 0."""
-    out = []
+    """Each value as a float, if it is a finite real number >= 0."""
     for name, v in values.items():
-        f = check_real(v, name)
-        if f < 0:
+        if check_real(v, name) < 0:
             raise ValueError(f"{name} must be >= 0, got {v!r}")
-        out.append(f)
-    return out
+    return [float(v) for v in values.values()]
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent, torch's formula; twin: ``torch.optim.SGD``.
-
-    Per parameter ``p`` with gradient ``g``::
+    """Stochastic gradient descent, torch's formula, per parameter ``p`` with gradient ``g``::
 
         g = g + weight_decay * p                  # L2 penalty folded into the gradient
         b = g                 on the first step   # torch seeds the buffer with g ...
@@ -57,9 +49,8 @@ class SGD(Optimizer):
         g = g + momentum*b  if nesterov  else b
         p = p - lr * g
 
-    This is *not* the classical ``v = mu v - lr g; p += v``: with a constant lr the two
-    trace the same path, but they differ as soon as lr changes, and torch's buffer is in
-    gradient units.
+    Not the classical ``v = mu v - lr g; p += v``, which differs once lr changes.
+    Twin: ``torch.optim.SGD``.
     """
 
     def __init__(
@@ -83,7 +74,6 @@ class SGD(Optimizer):
         self.buffers: list[np.ndarray | None] = [None] * len(self.params)  # momentum
 
     def step(self) -> None:
-        """Apply one update to every parameter."""
         for i, p in enumerate(self.params):
             g = p.grad
             if self.weight_decay:
@@ -100,16 +90,15 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam, torch's formula (L2 ``weight_decay`` as in ``torch.optim.Adam``, not AdamW).
-
-    Per parameter ``p`` with gradient ``g`` at step ``t = 1, 2, ...``::
+    """Adam, torch's formula (L2 ``weight_decay``, not AdamW), at step ``t = 1, 2, ...``::
 
         g = g + weight_decay * p
         m = m + (1 - beta1) * (g - m)             # torch's lerp form of beta1*m + (1-beta1)*g
         v = beta2 * v + (1 - beta2) * g^2
         p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 
-    Note where ``eps`` sits: added after the bias correction of ``sqrt(v)``, as torch does.
+    ``eps`` is added after the bias correction of ``sqrt(v)``, as torch does.
+    Twin: ``torch.optim.Adam``.
     """
 
     def __init__(
@@ -134,7 +123,6 @@ class Adam(Optimizer):
         self.v = [np.zeros_like(p.data) for p in self.params]  # second moments
 
     def step(self) -> None:
-        """Apply one update to every parameter."""
         self.t += 1
         beta1, beta2 = self.betas
         step_size = self.lr / (1 - beta1**self.t)
@@ -148,3 +136,14 @@ class Adam(Optimizer):
             v += (1 - beta2) * (g * g)
             denom = np.sqrt(v) / bias_correction2_sqrt + self.eps
             p.data -= step_size * (m / denom)  # torch's addcdiv order
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam}
+
+
+def make_optimizer(name: str, params: Iterable[Parameter], **settings: Any) -> Optimizer:
+    """An optimizer by name: ``make_optimizer("sgd", model.parameters(), lr=0.1)``; twin:
+    ``torch_impl.make_optimizer``."""
+    if not isinstance(name, str) or name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; valid: {', '.join(OPTIMIZERS)}")
+    return OPTIMIZERS[name](params, **settings)

@@ -6,13 +6,13 @@ Layout, for ``build_model(in, (h0, h1), out, "tanh", "sigmoid")``::
     keys: "0.weight" (h0, in), "0.bias" (h0,), "2.weight" (h1, h0), "2.bias" (h1,),
           "4.weight" (out, h1), "4.bias" (out,)
 
-Zero hidden layers is logistic / linear / softmax regression: a single ``Linear``. The twin is
-``scratch.model`` (``scratch.Sequential`` built from the same spec, with the same state-dict
-keys and shapes); ``torch.nn.Sequential`` itself plays the part of ``scratch.Sequential``.
+The twin is ``scratch.model``, with the same state-dict keys and shapes;
+``torch.nn.Sequential`` itself plays the part of ``scratch.Sequential``.
 """
 
 from __future__ import annotations
 
+import itertools
 import numbers
 from collections.abc import Iterable, Sequence
 
@@ -20,26 +20,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._checks import check_parameter_bytes
+from .activations import make_activation
 from .device import resolve_device, resolve_dtype
 
 OUTPUT_ACTIVATIONS = ("sigmoid", "softmax")
-
-ACTIVATIONS: dict[str, type[nn.Module]] = {
-    "sigmoid": nn.Sigmoid,
-    "tanh": nn.Tanh,
-    "relu": nn.ReLU,
-    "leaky_relu": nn.LeakyReLU,  # negative_slope=0.01, the seed's alpha
-    "identity": nn.Identity,
-}
-
-
-def make_activation(name: str) -> nn.Module:
-    """Build a hidden-layer activation by name (one of ``ACTIVATIONS``); twin:
-    ``scratch.make_activation``."""
-    if not isinstance(name, str) or name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; valid: {', '.join(ACTIVATIONS)}")
-    return ACTIVATIONS[name]()
+MAX_PARAMETER_BYTES = 2**32  # 4.3 GB: build_model refuses a network whose weights need more
 
 
 def _check_width(what: str, value: object) -> int:
@@ -56,8 +41,8 @@ def _check_build_args(
     activation: object,
     output_activation: object,
 ) -> tuple[tuple[int, ...], list[str]]:
-    """Validate ``build_model``'s arguments (in the order scratch does); returns the widths
-    ``(in, *hidden, out)`` as ints and one activation name per hidden layer."""
+    """``build_model``'s arguments checked: the widths ``(in, *hidden, out)`` and one
+    activation name per hidden layer."""
     if isinstance(hidden, (str, bytes, numbers.Number)) or not isinstance(hidden, Iterable):
         raise TypeError(
             f"hidden must be a sequence of layer widths, e.g. (8,) or [], "
@@ -84,8 +69,7 @@ def _check_build_args(
             f"got {type(activation).__name__} {activation!r}"
         )
     for name in names:
-        if not isinstance(name, str) or name not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {name!r}; valid: {', '.join(ACTIVATIONS)}")
+        make_activation(name)  # ValueError for an unknown name
     if output_activation is not None and output_activation not in OUTPUT_ACTIVATIONS:
         raise ValueError(
             f"unknown output_activation {output_activation!r}; valid: None, "
@@ -106,27 +90,22 @@ def build_model(
 ) -> nn.Sequential:
     """The seed's network: ``Linear(in, h0), act, ..., Linear(h_last, out)[, out_act]``.
 
-    Args:
-        in_features: input layer width (one unit per feature).
-        hidden: hidden layer widths, zero or more (``()`` gives linear / logistic /
-            softmax regression).
-        out_features: 1 for regression and binary heads, the number of classes otherwise.
-        activation: one name for every hidden layer or one per hidden layer, from
-            ``sigmoid, tanh, relu, leaky_relu, identity``.
-        output_activation: ``None`` (raw outputs / logits, the idiomatic choice with
-            ``MSELoss``, ``BCEWithLogitsLoss`` and ``CrossEntropyLoss``), ``"sigmoid"``
-            (for ``BCELoss``) or ``"softmax"`` (probabilities; softmax over the last dim).
-        dtype: ``"float64"`` (default) or ``"float32"`` for every parameter.
-        device: see ``resolve_device``.
-
-    Shape: ``x (N, in_features) -> y (N, out_features)``. Parameters get torch's default
-    init; ``parity`` overwrites them with a shared state dict via ``load_numpy_state_dict``.
+    ``hidden=()`` gives linear / logistic / softmax regression; ``activation`` is one name or
+    one per hidden layer; ``output_activation`` is ``None`` (logits, the idiomatic choice with
+    the fused losses), ``"sigmoid"`` or ``"softmax"``. x (N, in_features) -> y (N,
+    out_features), with torch's default init. Twin: ``scratch.build_model``.
     """
     widths, activations = _check_build_args(
         in_features, hidden, out_features, activation, output_activation
     )
     dt, dev = resolve_dtype(dtype), resolve_device(device)
-    check_parameter_bytes(widths, dt.itemsize, str(dt).removeprefix("torch."))
+    count = sum(a * b + b for a, b in itertools.pairwise(widths))  # weights and biases
+    if count * dt.itemsize > MAX_PARAMETER_BYTES:  # refused before allocating: no MemoryError
+        raise ValueError(
+            f"a network of layer widths {widths} has {count:,} parameters, which need "
+            f"{count * dt.itemsize / 1e9:.3g} GB of {str(dt).removeprefix('torch.')} for its "
+            f"weights alone; the limit is {MAX_PARAMETER_BYTES / 1e9:.3g} GB"
+        )
     modules: list[nn.Module] = []
     for i, name in enumerate(activations):
         linear = nn.Linear(widths[i], widths[i + 1], dtype=dt, device=dev)

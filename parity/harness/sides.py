@@ -69,8 +69,6 @@ class Implementation:
 
 # ------------------------------------------------------------------------------ scratch
 
-_SCRATCH_OPTIMIZERS: dict[str, Callable[..., Any]] = {"sgd": scratch.SGD, "adam": scratch.Adam}
-
 
 def _scratch_build(network: Network, dtype: str, device: str) -> scratch.Sequential:
     """scratch runs on the CPU whatever ``device`` says; the weights are replaced anyway."""
@@ -85,7 +83,7 @@ def _scratch_load(model: scratch.Sequential, state: Mapping[str, np.ndarray]) ->
 
 
 def _scratch_optimizer(model: scratch.Sequential, spec: RunSpec) -> Any:
-    return _SCRATCH_OPTIMIZERS[spec.optimizer](model.parameters(), **spec.optimizer_settings())
+    return scratch.make_optimizer(spec.optimizer, model.parameters(), **spec.optimizer_settings())
 
 
 def _scratch_outputs(model: scratch.Sequential, X: np.ndarray) -> np.ndarray:
@@ -154,13 +152,11 @@ def _torch_loss(name: str) -> nn.Module:
 
 
 def _torch_optimizer(model: nn.Module, spec: RunSpec) -> torch.optim.Optimizer:
-    import torch
+    import torch_impl
 
-    optimizers: dict[str, Callable[..., torch.optim.Optimizer]] = {
-        "sgd": torch.optim.SGD,
-        "adam": torch.optim.Adam,
-    }
-    return optimizers[spec.optimizer](model.parameters(), **spec.optimizer_settings())
+    return torch_impl.make_optimizer(
+        spec.optimizer, model.parameters(), **spec.optimizer_settings()
+    )
 
 
 def _torch_fit(*args: Any, **kwargs: Any) -> Any:

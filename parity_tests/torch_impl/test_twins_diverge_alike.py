@@ -132,8 +132,7 @@ def test_the_rule_is_the_same_constant_on_both_sides():
     assert scratch.EXPLODING == torch_impl.EXPLODING == 1e12
 
 
-@pytest.mark.parametrize("module", [scratch.divergence, torch_impl.divergence],
-                         ids=["scratch", "torch"])  # fmt: skip
+@pytest.mark.parametrize("module", [scratch.train, torch_impl.train], ids=["scratch", "torch"])
 def test_the_watch_draws_the_line_at_exploding_times_the_first_loss(module):
     watch = module.DivergenceWatch(lambda: 0.5, history=None)
     watch.step(2.0)  # step 0 sets the line at 1e12 * max(1, 2.0)

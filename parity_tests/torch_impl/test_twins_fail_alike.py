@@ -177,7 +177,7 @@ CASES: list[Case] = [
         "mse-target-shape",
         lambda t: fit(t, "regression", y=Y["regression"][:, 0]),
         ValueError,
-        "MSELoss: output shape (8, 1) != target shape (8,)",
+        "MSELoss: y shape (8,) does not match input shape (8, 1)",
     ),
     (
         "y-float32-into-float64",
@@ -201,19 +201,19 @@ CASES: list[Case] = [
         "label-float",
         lambda t: fit(t, "multiclass", y=Y["multiclass"].astype(np.float64)),
         TypeError,
-        "CrossEntropyLoss target y must hold integer class indices, got dtype float64",
+        "CrossEntropyLoss y must hold integer class indices, got dtype float64",
     ),
     (
         "label-bool",
         lambda t: fit(t, "multiclass", y=Y["multiclass"] > 0),
         TypeError,
-        "CrossEntropyLoss target y must hold integer class indices, got dtype bool",
+        "CrossEntropyLoss y must hold integer class indices, got dtype bool",
     ),
     (
         "label-2d-int",
         lambda t: fit(t, "multiclass", y=np.eye(3, dtype=np.int64)[Y["multiclass"]]),
         ValueError,
-        "CrossEntropyLoss target y must be 1-D (N,), got shape (8, 3)",
+        "CrossEntropyLoss: y shape (8, 3) does not match input shape (8, 3); expected (8,)",
     ),
     (
         "evaluate-label-out-of-range",
