@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from parity._util import strict_json
-from parity.data.npz import one_line
+from parity.data.npz import first_line
 from parity.data.standardize import check_target_headroom
 from parity.spec import ACTIVATIONS, HEADS, Network, RunSpec
 from scratch import DTYPES, TASKS
@@ -211,7 +211,7 @@ class ModelCard:
         try:
             raw = json.loads(text)
         except (ValueError, RecursionError) as err:  # also: 5000-digit ints, deep nesting
-            raise ValueError(f"{source}: not valid JSON ({one_line(err)})") from None
+            raise ValueError(f"{source}: not valid JSON ({first_line(err)})") from None
         if not isinstance(raw, dict) or raw.get("format") != MODEL_FORMAT:
             raise ValueError(f"{source}: not an nn-parity model description")
         missing = [k for k in REQUIRED if k not in raw]

@@ -67,7 +67,7 @@ def size_text(n_bytes: int) -> str:
     raise AssertionError("unreachable")
 
 
-def one_line(err: BaseException) -> str:
+def first_line(err: BaseException) -> str:
     """An exception's message, first line only (numpy's and zipfile's may run to several)."""
     lines = str(err).strip().splitlines()
     return lines[0] if lines else type(err).__name__
@@ -176,7 +176,7 @@ def _read_member(
             shape, fortran, dtype = _read_header(member)
         except _BAD_HEADER as err:
             raise ValueError(
-                f"{path}: array {key!r} has no valid .npy header ({one_line(err)})"
+                f"{path}: array {key!r} has no valid .npy header ({first_line(err)})"
             ) from None
         n_bytes = _check_header(path, key, shape, dtype, budget, max_bytes)
         data = _read_exact(path, key, member, n_bytes)
@@ -219,9 +219,9 @@ def read_npz(path: Path, *, max_bytes: int = MAX_BYTES) -> dict[str, np.ndarray]
                 arrays[key] = array
                 budget -= array.size * max(array.dtype.itemsize, 8)
     except _CORRUPT as err:
-        raise ValueError(f"{path}: not a readable .npz archive ({one_line(err)})") from None
+        raise ValueError(f"{path}: not a readable .npz archive ({first_line(err)})") from None
     except OSError as err:  # an I/O error, or an offset in a corrupt archive that cannot be read
-        raise OSError(f"{path}: cannot read the archive ({one_line(err)})") from None
+        raise OSError(f"{path}: cannot read the archive ({first_line(err)})") from None
     if not arrays:
         raise ValueError(f"{path}: file is empty (no arrays)")
     return arrays

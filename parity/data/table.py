@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from parity.data.npz import MAX_BYTES, check_max_bytes, one_line, read_npz, size_text
+from parity.data.npz import MAX_BYTES, check_max_bytes, first_line, read_npz, size_text
 
 Cells = np.ndarray | list[str]  # a .csv column's stripped texts, or an .npz's 1-D array
 
@@ -125,7 +125,7 @@ def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
                     rows.append((line, [cell.strip() for cell in row]))
                 line = reader.line_num + 1
     except (UnicodeDecodeError, csv.Error) as err:
-        raise ValueError(f"{path}: not a readable UTF-8 CSV file ({one_line(err)})") from None
+        raise ValueError(f"{path}: not a readable UTF-8 CSV file ({first_line(err)})") from None
     return rows
 
 
