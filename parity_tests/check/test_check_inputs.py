@@ -179,7 +179,7 @@ class WrongGradName(L.Linear):
     ("layers", "error", "message"),
     [
         (L.build((64, 8, 10), act=ForgetsToReturn), TypeError,
-         "layers[1].backward's result is None"),
+         "layers[1].backward returned a NoneType; it must return a numpy array"),
         ([WrongGradName(64, 10, np.random.default_rng(0))], ValueError, "left no 'dW'"),
     ],
     ids=["backward returns None", "gradient under another name"],
