@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from parity import errors
+from parity.check import against as two_sides
 from parity.check import pipeline
 from parity.check.adapters.functional import Functional
 from parity.check.adapters.layers import Layers
@@ -50,7 +52,7 @@ def _settings(impl: Any, kw: dict[str, Any]) -> dict[str, Any]:
     """Validated settings (TypeError / ValueError naming the argument)."""
     if not isinstance(impl, (Functional, Layers)):
         raise InputTypeError(
-            f"check needs a parity.check.Functional or Layers, got {type(impl).__name__}"
+            f"check needs a parity.check.Functional, Layers or Torch, got {type(impl).__name__}"
         )
     out = {
         "style": impl.style,
@@ -109,6 +111,7 @@ def check(
     seed: int = 0,
     X: np.ndarray | None = None,
     y: np.ndarray | None = None,
+    against: Functional | Layers | None = None,
 ) -> CheckReport:
     """Check ``impl`` against torch on ``rows`` rows (default 64) of ``dataset`` (default: the
     head's: digits, breast_cancer or diabetes) or of your ``X`` and ``y``.
@@ -135,11 +138,21 @@ def check(
     source = {"dataset": dataset, "X": X, "y": y, "rows": rows}
     data = _rows_for(impl, source, settings["dtype"], settings["seed"])
     settings.update(data=data.source, rows=len(data.X))
+    if against is not None and not isinstance(against, (Functional, Layers)):
+        raise errors.InputTypeError(
+            f"against= needs a parity.check.Torch, Functional or Layers, got "
+            f"{type(against).__name__}"
+        )
     with _one_thread():
         try:
             net, kinds = decide(
                 impl, data.X.shape[1], _n_out(impl, data), data.X, data.y, settings["seed"]
             )
+            if against is not None:
+                other = decide(
+                    against, data.X.shape[1], _n_out(against, data), data.X, data.y,
+                    settings["seed"],
+                )  # fmt: skip
         except StructureError as err:
             return CheckReport(
                 False,
@@ -152,7 +165,12 @@ def check(
                 err.message,
                 seconds=time.perf_counter() - start,
             )
-        report = pipeline.run(impl, net, kinds, data, settings, _header(impl, settings))
+        header = _header(impl, settings)
+        if against is not None:
+            header += f"; your port: {against.style}"
+            report = two_sides.run(impl, against, ((net, kinds), other), data, settings, header)
+        else:
+            report = pipeline.run(impl, net, kinds, data, settings, header)
     report.seconds = time.perf_counter() - start
     return report
 

@@ -17,6 +17,7 @@ from parity.check.adapters.functional import Functional
 from parity.check.adapters.layers import Layers
 from parity.check.adapters.mapping import torch_state
 from parity.check.adapters.structure import Net
+from parity.check.adapters.torch_port import Torch
 from parity.check.diagnose import precision
 from parity.check.diagnose.determinism import repeat_rows
 from parity.check.diagnose.naming import diagnose
@@ -143,6 +144,37 @@ def _float32_inside(
     return precision.diagnosis(rows32)
 
 
+def _model_dtype(
+    impl: Functional | Layers, s: Setup, kinds: list[str], row: Row
+) -> Diagnosis | None:
+    """A ``Torch`` port whose parameters are in another dtype than the rows (a float32 model
+    fed float64 data) raises in torch: verified by checking the model cast to the rows' dtype
+    (every row then agrees with torch)."""
+    if not isinstance(impl, Torch) or not row.raised or impl.dtype() == s.dtype:
+        return None
+    fixed = impl.cast(s.dtype)
+    rows, _ = static_rows(fixed, setup(fixed, s.net, _rows_of(s), s.dtype, s.seed), kinds)
+    if not rows or not all(r.ok for r in rows):
+        return None
+    worst = max(rows, key=lambda r: r.scaled)
+    model = "model.double()" if s.dtype == "float64" else "model.float()"
+    return Diagnosis(
+        "model_dtype",
+        f"your model's parameters are {impl.dtype()} and the rows {s.dtype}: torch does not "
+        f"cast between them, so the first Linear raises (with the model in {s.dtype} every "
+        f"row agrees with torch)",
+        f"{model} before training (or feed it {impl.dtype()} data: X.to(torch.{impl.dtype()}) "
+        f"and check with dtype={impl.dtype()!r})",
+        worst.scaled,
+        worst.tol,
+        pitfall="docs/PORTING.md#float64-numpy-vs-float32-torch",
+    )
+
+
+def _rows_of(s: Setup) -> dataset.Rows:
+    return dataset.Rows(s.X, s.y, None, "")
+
+
 def run(
     impl: Functional | Layers,
     net: Net,
@@ -164,7 +196,9 @@ def run(
     all_rows = rows + oracle + train
     _diagnose(impl, s, all_rows)
     if first is not None and first < len(rows):
-        found = _float32_inside(impl, s, kinds, data, yours)
+        found = _float32_inside(impl, s, kinds, data, yours) or _model_dtype(
+            impl, s, kinds, all_rows[first]
+        )
         all_rows[first].diagnosis = found or all_rows[first].diagnosis
     divergence = None
     if first is not None:

@@ -304,7 +304,6 @@ def self_check(args: argparse.Namespace, kw: dict[str, Any], outputs: Outputs) -
 
 def demo(args: argparse.Namespace, outputs: Outputs) -> int:
     """``--demo``: the correct examples; ``--demo NAME``: that one; ``--demo list``."""
-    from parity.check.api import check
     from parity.check.examples import CORRECT, EXAMPLES
     from parity.check.inputs import InputError
 
@@ -319,11 +318,11 @@ def demo(args: argparse.Namespace, outputs: Outputs) -> int:
     if len(names) == 1:
         e = EXAMPLES[names[0]]
         print(f"demo {e.name}: {e.planted or 'a correct implementation'}")
-        return outputs(check(e.build(), **{"dtype": args.dtype, **e.check}), args)
+        return outputs(e.run(dtype=args.dtype), args)
     reports = {}
     for name in names:
         e = EXAMPLES[name]
-        reports[name] = check(e.build(), **{"dtype": args.dtype, **e.check})
+        reports[name] = e.run(dtype=args.dtype)
         print(f"demo {name}:\n{reports[name].table()}\n")
     print("more: nn-parity check --demo list")
     return _finish(reports, args)

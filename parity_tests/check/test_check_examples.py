@@ -26,14 +26,14 @@ def test_example(example):
 
 
 def test_both_styles_have_a_correct_example_and_every_pattern_is_planted():
-    assert CORRECT == ["functional", "layers"]
+    assert CORRECT == ["functional", "layers", "torch-port", "torch-port-equals-original"]
     planted = {e.expect[2] for e in EXAMPLE_LIST if e.expect}
     required = {"factor", "transposed", "relu_mask", "leaky_relu_mask", "derivative_from_input",
                 "derivative_missing_factor", "bias_not_summed", "softmax_before_cross_entropy",
                 "accumulated_gradients", "update_rule", "l2_regulariser"}  # fmt: skip
     assert required <= planted
     styles = {type(EXAMPLES[n].build()).__name__ for n in EXAMPLES}
-    assert styles == {"Functional", "Layers"}
+    assert styles == {"Functional", "Layers", "Torch"}
 
 
 def _anchors(page: Path) -> set[str]:

@@ -17,6 +17,7 @@ PITFALLS = {
     "derivative": DOC + "activation-derivatives-from-the-output-not-the-input",
     "bias": DOC + "the-bias-gradient-sums-over-the-batch",
     "softmax": DOC + "softmax-before-crossentropyloss",
+    "bce": DOC + "bceloss-after-a-sigmoid-vs-bcewithlogitsloss-at-extreme-logits",
     "accumulate": DOC + "forgetting-zero_grad-gradients-accumulate",
     "momentum": DOC + "torchs-momentum-formula-vs-the-classical-one",
     "adam": DOC + "adam-bias-correction-and-where-eps-goes",

@@ -206,6 +206,25 @@ def softmax_first(ev: Evidence) -> Diagnosis | None:
     )
 
 
+def sigmoid_first(ev: Evidence) -> Diagnosis | None:
+    """The loss, or its gradient, of a sigmoid applied before ``BCEWithLogitsLoss``."""
+    expected = ev.context.get("sigmoid_first")
+    if expected is None:
+        return None
+    return accept(
+        ev,
+        ev.yours,
+        expected,
+        "sigmoid_before_bce_with_logits",
+        "sigmoid applied before a binary cross-entropy that works on logits: yours is torch's "
+        "BCEWithLogitsLoss of sigmoid(logit), the sigmoid applied twice",
+        "feed the logit to BCEWithLogitsLoss (it applies the sigmoid itself), or keep the "
+        "sigmoid and use BCELoss",
+        "bce",
+        distinct_from=ev.torch,
+    )
+
+
 def variants(ev: Evidence) -> Diagnosis | None:
     """Precomputed ``context["variants"]`` (``Variant``): yours under each known mistake."""
     for pattern, text, fix, expected, pitfall in ev.context.get("variants", []):
@@ -256,8 +275,8 @@ def all_zero(ev: Evidence) -> Diagnosis | None:
 
 Hypothesis = Callable[[Evidence], Diagnosis | None]
 BY_ROLE: dict[str, tuple[Hypothesis, ...]] = {
-    "loss": (factor, softmax_first, l2_penalty, variants),
-    "dloss": (factor, softmax_first),
+    "loss": (factor, softmax_first, sigmoid_first, l2_penalty, variants),
+    "dloss": (factor, softmax_first, sigmoid_first),
     "linear_out": (linear_out_transposed, factor),
     "act_out": (factor, other_activation),
     "weight_grad": (all_zero, factor, transposed, variants),

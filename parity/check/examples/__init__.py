@@ -1,8 +1,10 @@
 """Shipped examples for ``nn-parity check --demo [NAME]``, the tests and docs/CHECK.md.
 
-``functional`` (CS231n style) and ``layers`` (layer objects) are correct; every other
-example plants one mistake and says which first divergence and diagnosis the check must
-report (``Example.expect``: stage, your name, pattern).
+``functional`` (CS231n style), ``layers`` (layer objects) and ``torch-port`` (a PyTorch
+port, ``Torch``) are correct; every other example plants one mistake and says which first
+divergence and diagnosis the check must report (``Example.expect``: stage, your name,
+pattern). An example with ``against`` compares the port it builds with the original that
+``build`` returns (``check(original, against=port)``).
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ from typing import Any
 
 from parity.check.adapters.functional import Functional
 from parity.check.adapters.layers import Layers
+from parity.check.api import check
 from parity.check.examples import functional_net as F
 from parity.check.examples import layers_net as L
+from parity.check.examples import torch_port as T
+from parity.check.report import CheckReport
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,14 @@ class Example:
     build: Callable[[], Functional | Layers]
     expect: tuple[str, str, str] | None  # (stage, name, pattern); None: must pass
     check: dict[str, Any] = field(default_factory=dict)
+    against: Callable[[], Functional | Layers] | None = None
+
+    def run(self, **defaults: Any) -> CheckReport:
+        """``check`` this example with its settings (over ``defaults``)."""
+        kwargs = {**defaults, **self.check}
+        if self.against is not None:
+            kwargs["against"] = self.against()
+        return check(self.build(), **kwargs)
 
 
 def _f(
@@ -230,6 +243,68 @@ EXAMPLE_LIST = [
         _l("adam_eps_inside"),
         ("training", "layers[0].W", "update_rule"),
         {**TRAIN, "optimizer": "adam", "lr": 0.01},
+    ),
+    Example("torch-port", "", T.port, None, TRAIN),
+    Example(
+        "torch-port-equals-original",
+        "",
+        T.original,
+        None,
+        TRAIN,
+        against=T.port,
+    ),
+    Example(
+        "torch-port-no-transpose",
+        "NumPy (in, out) weights loaded without .T (square W2)",
+        lambda: T.original((64, 10, 10)),
+        ("structure", "layers[2].weight", "transposed"),
+        against=lambda: T.port("no_transpose", (64, 10, 10)),
+    ),
+    Example(
+        "torch-port-softmax-before-ce",
+        "nn.Softmax before nn.CrossEntropyLoss",
+        lambda: T.port("softmax_before_ce"),
+        ("forward", "loss", "softmax_before_cross_entropy"),
+    ),
+    Example(
+        "torch-port-sigmoid-before-bce",
+        "nn.Sigmoid before nn.BCEWithLogitsLoss",
+        lambda: T.binary_port(sigmoid_first=True),
+        ("forward", "loss", "sigmoid_before_bce_with_logits"),
+        {"dataset": "breast_cancer"},
+    ),
+    Example(
+        "torch-port-sum-reduction",
+        'CrossEntropyLoss(reduction="sum")',
+        lambda: T.port("sum_reduction"),
+        ("forward", "loss", "factor"),
+    ),
+    Example(
+        "torch-port-no-zero-grad",
+        "optimizer.step() without zero_grad()",
+        lambda: T.port("no_zero_grad"),
+        ("training", "layers[0].weight", "accumulated_gradients"),
+        TRAIN,
+    ),
+    Example(
+        "torch-port-float32-model",
+        "a float32 model fed float64 rows",
+        lambda: T.port("float32_model"),
+        ("forward", "layers[0]", "model_dtype"),
+    ),
+    Example(
+        "torch-port-manual-rebind",
+        "manual update p = p - lr * p.grad (rebinds)",
+        lambda: T.port("manual_rebind"),
+        ("training", "layers[0].weight", "update_rule"),
+        TRAIN,
+    ),
+    Example(
+        "torch-port-vs-original-sum",
+        "the port's loss summed, compared with the NumPy original",
+        T.original,
+        ("forward", "loss", "factor"),
+        against=lambda: T.port("sum_reduction"),
     ),
 ]
 EXAMPLES = {e.name: e for e in EXAMPLE_LIST}

@@ -176,6 +176,19 @@ def softmax_first(
     return float(loss.item()), _np(zt.grad)
 
 
+def sigmoid_first(
+    net: Net, z: np.ndarray, y: np.ndarray, *, probs: bool = False
+) -> tuple[float, np.ndarray]:
+    """The loss and its gradient when a sigmoid comes before ``BCEWithLogitsLoss``, which
+    applies one itself (``probs=True``: ``z`` already is the sigmoid's output)."""
+    torch = _torch()
+    zt = torch.tensor(np.asarray(z, np.float64), requires_grad=True)
+    inp = zt if probs else torch.sigmoid(zt)
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(inp, target(net, y, "float64"))
+    loss.backward()
+    return float(loss.item()), _np(zt.grad)
+
+
 def optimizer(params: Any, name: str, lr: float, momentum: float) -> Any:
     """``torch.optim.SGD(lr, momentum)`` or ``torch.optim.Adam(lr)`` (torch's defaults)."""
     torch = _torch()

@@ -103,6 +103,10 @@ def loss_row(
         context["softmax_first"] = reference.softmax_first(
             net, s.ref64.outputs[-1], s.y, probs=probs
         )[0]
+    if net.head == "binary" and out_act in (None, "sigmoid") and not row.ok:
+        context["sigmoid_first"] = reference.sigmoid_first(
+            net, s.ref64.outputs[-1], s.y, probs=out_act == "sigmoid"
+        )[0]
     row.evidence = s.evidence(value, s.ref64.loss, "forward", "loss", **context)
     row.evidence.context["e2e"] = (yours.loss, s.ref64.loss)
     return row
@@ -132,6 +136,10 @@ def dloss_row(s: Setup, yours: YourTrace, tf_yours: YourTrace, order: list[str])
     if net.head == "multiclass" and out_act in (None, "softmax") and not row.ok:
         context["softmax_first"] = reference.softmax_first(
             net, s.ref64.outputs[-1], s.y, probs=out_act == "softmax"
+        )[1]
+    if net.head == "binary" and out_act in (None, "sigmoid") and not row.ok:
+        context["sigmoid_first"] = reference.sigmoid_first(
+            net, s.ref64.outputs[-1], s.y, probs=out_act == "sigmoid"
         )[1]
     row.evidence = s.evidence(tf_yours.dloss, s.ref64.dloss, "gradient", "dloss", **context)
     row.evidence.context["e2e"] = (yours.dloss, s.ref64.dloss)

@@ -104,6 +104,15 @@ def ascent() -> Rule:
     return rule
 
 
+def unchanged() -> Rule:
+    """No update at all: the parameters stay as they were (a rule that rebinds a name)."""
+
+    def rule(p0: Params, grads: Sequence[Params], lr: float) -> Params:
+        return {k: v.astype(np.float64) for k, v in p0.items()}
+
+    return rule
+
+
 def torch_rule(name: str, momentum: float) -> tuple[str, Rule]:
     """torch's rule for the check's optimizer, with its description."""
     if name == "adam":
@@ -133,6 +142,13 @@ def candidates(name: str, momentum: float) -> list[tuple[str, str, Rule, str]]:
             "accumulate",
         ),
         ("update_rule", "a step up the gradient (p += lr·g)", ascent(), "momentum"),
+        (
+            "update_rule",
+            "no update: your parameters never changed (p = p - lr·g rebinds a local name; "
+            "update in place, p -= lr·g, under torch.no_grad() for a tensor)",
+            unchanged(),
+            "momentum",
+        ),
         ("update_rule", "plain SGD (p -= lr·g)", sgd(), "momentum"),
         ("update_rule", f"SGD with torch's momentum {mu:g}", sgd(mu), "momentum"),
         (
