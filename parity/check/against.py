@@ -29,6 +29,7 @@ from parity.check.report import CheckReport
 from parity.check.rows import OK, ROOT, Diagnosis, Divergence, Row
 from parity.check.run import dataset, training
 from parity.check.run.context import Setup
+from parity.check.run.optimizers import Optim
 from parity.errors import InputError
 
 Impl = Functional | Layers
@@ -185,7 +186,7 @@ def _training_rows(
     batches = dataset.batches(
         len(data.X), settings["steps"], settings["batch_size"], settings["seed"]
     )
-    opt = (settings["optimizer"], settings["lr"], settings["momentum"])
+    opt = Optim.of(settings)
     (ia, na, sa), (ib, nb, sb) = sides
     ta, tb = training.train_yours(ia, sa, batches, opt), training.train_yours(ib, sb, batches, opt)
     n = min(len(ta.params), len(tb.params))

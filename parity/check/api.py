@@ -30,8 +30,8 @@ from parity.check.inputs import (
 )
 from parity.check.report import CheckReport
 from parity.check.run import dataset
+from parity.check.run.optimizers import OPTIMIZERS, validated
 
-OPTIMIZERS = ("sgd", "adam")
 DTYPES = ("float64", "float32")
 
 
@@ -70,8 +70,22 @@ def _settings(impl: Any, kw: dict[str, Any]) -> dict[str, Any]:
     momentum = float(out["momentum"])  # type: ignore[arg-type]
     if momentum >= 1:
         raise InputError(f"momentum must be in [0, 1), got {momentum}")
-    if out["optimizer"] == "adam" and momentum:
-        raise InputError("momentum applies to optimizer='sgd' (Adam has its own betas)")
+    name = str(out["optimizer"])
+    raw = kw["optimizer_options"]
+    if raw is not None and not isinstance(raw, dict):
+        raise errors.InputTypeError(f"optimizer_options must be a dict, got {type(raw).__name__}")
+    options = dict(raw or {})
+    if momentum:
+        if name not in ("sgd", "rmsprop"):
+            raise InputError(
+                f"momentum applies to optimizer='sgd' or 'rmsprop' ({name} has its own betas)"
+            )
+        if options.get("momentum", momentum) != momentum:
+            raise InputError("momentum given twice, as momentum= and in optimizer_options")
+        options["momentum"] = momentum
+    chosen = validated(name, options)
+    out["optimizer_options"] = chosen
+    out["momentum"] = chosen.get("momentum", 0.0)
     return out
 
 
@@ -106,6 +120,7 @@ def check(
     optimizer: str = "sgd",
     lr: float = 0.1,
     momentum: float = 0.0,
+    optimizer_options: dict[str, Any] | None = None,
     batch_size: int | None = None,
     dtype: str = "float64",
     seed: int = 0,
@@ -117,7 +132,9 @@ def check(
     head's: digits, breast_cancer or diabetes) or of your ``X`` and ``y``.
 
     ``steps > 0`` adds that many lock-step training steps (full batch unless
-    ``batch_size``) with ``optimizer`` (``"sgd"`` with ``momentum``, or ``"adam"``) at ``lr``.
+    ``batch_size``) with ``optimizer`` (torch.optim's ``"sgd"``, ``"adam"``, ``"adamw"``,
+    ``"rmsprop"`` or ``"adagrad"``) at ``lr``, with ``optimizer_options`` (torch's names:
+    ``{"betas": (0.9, 0.99), "eps": 1e-7, "weight_decay": ...}``; ``momentum=`` is a shortcut).
     ``dtype="float32"`` runs your code in float32 and judges it against torch in float64,
     with torch-float32's own error as the yardstick. Raises TypeError / ValueError for bad
     arguments or a broken contract (see docs/CHECK.md); a mismatch is a report, not an error.
@@ -130,6 +147,7 @@ def check(
             "optimizer": optimizer,
             "lr": lr,
             "momentum": momentum,
+            "optimizer_options": optimizer_options,
             "dtype": dtype,
             "seed": seed,
             "batch_size": batch_size,

@@ -32,6 +32,7 @@ from parity.check.run.candidate import (
     layers_trace,
 )
 from parity.check.run.context import Setup
+from parity.check.run.optimizers import Optim
 from parity.check.run.oracle import oracle_rows, verdict
 
 
@@ -118,7 +119,7 @@ def _training(
 ) -> tuple[list[Row], dict[str, np.ndarray]]:
     if not settings["steps"]:
         return [], {}
-    opt = (settings["optimizer"], settings["lr"], settings["momentum"])
+    opt = Optim.of(settings)
     batches = dataset.batches(len(data.X), settings["steps"], settings["batch_size"], s.seed)
     rows, yours, ref = training.train_rows(impl, s, batches, opt)
     return rows, {"yours": np.array(yours.losses), "torch": ref.losses}

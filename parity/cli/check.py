@@ -3,13 +3,14 @@
 ::
 
     nn-parity check FILE.py[:NAME] (--dataset D | --data F --target T) [--rows N]
-                    [--steps N --lr LR --optimizer sgd|adam] [--momentum M] [--batch-size N]
+                    [--steps N --lr LR --optimizer sgd|adam|adamw|rmsprop|adagrad]
+                    [--momentum M] [--opt KEY=VALUE ...] [--batch-size N]
                     [--dtype float64|float32] [--seed N] [--out DIR] [--json FILE]
     nn-parity check --self [--dataset D] [...]
     nn-parity check --demo [NAME]
 
 ``NAME`` (default ``implementation``) is a zero-argument callable in ``FILE`` returning a
-``parity.check.Functional`` or ``Layers``. Exit status: 0 when everything agrees, 1 on a
+``parity.check.Functional``, ``Layers`` or ``Torch``. Exit status: 0 when everything agrees, 1 on a
 mismatch, 2 on bad input (one ``nn-parity: error:`` line; for a structure that does not fit,
 the mapping is printed as a tree with the bad row marked).
 """
@@ -102,8 +103,22 @@ def _data_options(p: argparse.ArgumentParser) -> None:
 def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", type=int, default=0, metavar="N", help="lock-step training steps")
     p.add_argument("--lr", type=float, default=0.1, help="learning rate of the steps")
-    p.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd", help="torch.optim rule")
+    p.add_argument(
+        "--optimizer",
+        choices=("sgd", "adam", "adamw", "rmsprop", "adagrad"),
+        default="sgd",
+        help="torch.optim rule",
+    )
     p.add_argument("--momentum", type=float, default=0.0, metavar="M", help="SGD momentum")
+    p.add_argument(
+        "--opt",
+        type=_option,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a torch.optim hyper-parameter by torch's name, repeatable: --opt eps=1e-7 "
+        "--opt betas=0.9,0.99 --opt nesterov=true",
+    )
     p.add_argument(
         "--batch-size",
         type=int,
@@ -136,6 +151,20 @@ def _seed(text: str) -> int:
         ) from err
 
 
+def _option(text: str) -> tuple[str, Any]:
+    """An argparse type: ``KEY=VALUE``, the value a number, ``a,b`` (betas) or true/false."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    if value.lower() in ("true", "false"):
+        return key, value.lower() == "true"
+    try:
+        numbers = tuple(float(v) for v in value.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{key}: expected a number, got {value!r}") from None
+    return key, numbers if len(numbers) > 1 else numbers[0]
+
+
 def _error(message: str) -> int:
     print(f"{PROG}: error: {message}", file=sys.stderr)
     return 2
@@ -148,6 +177,7 @@ def _check_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "optimizer": args.optimizer,
         "lr": args.lr,
         "momentum": args.momentum,
+        "optimizer_options": dict(args.opt),
         "batch_size": args.batch_size,
         "dtype": args.dtype,
         "seed": args.seed,
@@ -226,6 +256,7 @@ def _file_check(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``nn-parity check``; returns the exit status."""
+    from parity import errors
     from parity.check.inputs import InputError, InputTypeError
 
     modes = [bool(args.file), args.self_check, args.demo is not None]
@@ -240,7 +271,8 @@ def run(args: argparse.Namespace) -> int:
             if args.demo is not None:
                 return demo(args, _outputs)
             return _file_check(args)
-    except (InputError, InputTypeError, OutputError, OSError) as err:  # a bug keeps its traceback
+    except (InputError, InputTypeError, errors.InputError, errors.InputTypeError, OutputError,
+            OSError) as err:  # a bug keeps its traceback  # fmt: skip
         return _error(str(err))
 
 

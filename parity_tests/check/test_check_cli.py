@@ -134,7 +134,7 @@ def test_structure_failure_exits_2_with_the_tree(cli, tmp_path):
 
 @pytest.mark.parametrize(
     ("argv", "message"),
-    [(["--optimizer", "rmsprop"], "invalid choice"),
+    [(["--optimizer", "lbfgs"], "invalid choice"),
      (["--rows", "0"], "rows must be >= 1"),
      (["--dataset", "diabetes"], "regression task"),
      (["--target", "y"], "--target goes with --data"),

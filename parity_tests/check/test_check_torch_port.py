@@ -96,3 +96,28 @@ def test_bad_arguments_are_clear_errors():
         check(T.original((64, 16, 10)), against=T.port())
     with pytest.raises(InputTypeError, match="against="):
         check(T.original(), against=model)
+
+
+PORT_FILE = """
+import torch
+from torch import nn
+from parity.check import Torch
+
+def implementation():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(64, 32), nn.Tanh(), nn.Linear(32, 10)).double()
+    return Torch(model, nn.CrossEntropyLoss(),
+                 optimizer=torch.optim.Adam(model.parameters(), lr=0.01, eps=1e-7))
+"""
+
+
+def test_the_cli_checks_a_torch_port_and_takes_torchs_hyper_parameters(cli, tmp_path):
+    path = tmp_path / "port.py"
+    path.write_text(PORT_FILE)
+    r = cli("check", str(path), "--steps", "3", "--optimizer", "adam", "--lr", "0.01")
+    assert r.status == 1 and "your update is Adam with eps = 1e-07" in r.out, r.out + r.err
+    r = cli("check", str(path), "--steps", "3", "--optimizer", "adam", "--lr", "0.01",
+            "--opt", "eps=1e-7")  # fmt: skip
+    assert r.status == 0, r.out + r.err
+    r = cli("check", str(path), "--steps", "1", "--optimizer", "adam", "--opt", "momentum=0.9")
+    assert r.status == 2 and "has no 'momentum'" in r.err

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from parity.check.adapters.structure import Net
+from parity.check.run.optimizers import Optim
 
 
 @dataclass
@@ -189,26 +190,18 @@ def sigmoid_first(
     return float(loss.item()), _np(zt.grad)
 
 
-def optimizer(params: Any, name: str, lr: float, momentum: float) -> Any:
-    """``torch.optim.SGD(lr, momentum)`` or ``torch.optim.Adam(lr)`` (torch's defaults)."""
-    torch = _torch()
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr)
-    return torch.optim.SGD(params, lr=lr, momentum=momentum)
-
-
 def train(
     net: Net,
     state: dict[str, np.ndarray],
     X: np.ndarray,
     y: np.ndarray,
     batches: Sequence[np.ndarray],
-    opt: tuple[str, float, float],
+    opt: Optim,
 ) -> RefTraining:
-    """``len(batches)`` steps of ``opt = (name, lr, momentum)`` on ``X[batch]``."""
+    """``len(batches)`` steps of the ``torch.optim`` optimizer ``opt`` on ``X[batch]``."""
     torch = _torch()
     model = build(net, state, X.dtype.name)
-    optim, loss_f = optimizer(model.parameters(), *opt), loss_fn(net)
+    optim, loss_f = opt.build(model.parameters()), loss_fn(net)
     losses, grads, params = [], [], []
     for idx in batches:
         optim.zero_grad()

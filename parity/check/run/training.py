@@ -2,8 +2,8 @@
 
 Both sides start from your initial parameters and see the same batches. Per step: your loss,
 your gradients (before the update) and your parameters (after it), against ``torch.optim``'s.
-Without ``update=`` the check applies torch's rule to your parameters itself (scratch's
-optimizers, torch's formulas), clearing your gradients before every backward as
+Without ``update=`` the check applies torch's rule to your parameters itself (``torch.optim``
+on tensors sharing your arrays' memory), clearing your gradients before every backward as
 ``optimizer.zero_grad()`` would. With ``update=`` your rule runs, and clearing is its job.
 
 The first step where something leaves the tolerance is diagnosed: gradients that equal your
@@ -27,6 +27,7 @@ from parity.check.run import reference
 from parity.check.run import update_rules as updates
 from parity.check.run.candidate import describe
 from parity.check.run.context import Setup
+from parity.check.run.optimizers import Optim
 
 
 @dataclass
@@ -40,26 +41,24 @@ class YourTraining:
     error: str = ""
 
 
-def _tool_optimizer(arrays: dict[str, np.ndarray], opt: tuple[str, float, float]) -> Any:
-    import scratch
+def _tool_optimizer(arrays: dict[str, np.ndarray], opt: Optim) -> Any:
+    """``opt``'s ``torch.optim`` optimizer on tensors that share your arrays' memory, so that
+    its step updates your parameters in place."""
+    import torch
 
-    params = {k: scratch.Parameter(a) for k, a in arrays.items()}
-    name, lr, momentum = opt
-    optim = (
-        scratch.Adam(params.values(), lr=lr)
-        if name == "adam"
-        else scratch.SGD(params.values(), lr=lr, momentum=momentum)
-    )
-    return params, optim
+    params = {k: torch.nn.Parameter(torch.from_numpy(a)) for k, a in arrays.items()}
+    return params, opt.build(list(params.values()))
 
 
 def train_yours(
     impl: Functional | Layers,
     s: Setup,
     batches: Sequence[np.ndarray],
-    opt: tuple[str, float, float],
+    opt: Optim,
 ) -> YourTraining:
     """Run your side for ``len(batches)`` steps (your parameters are restored afterwards)."""
+    import torch
+
     run = impl.bind(s.dtype)
     out = YourTraining(initial=run.params())
     params, optim = _tool_optimizer(run.arrays(), opt) if impl.update is None else ({}, None)
@@ -71,15 +70,15 @@ def train_yours(
             out.grads.append(grads)
             if optim is None:
                 where += " in your update"
-                run.step(grads, opt[1])
+                run.step(grads, opt.lr)
             else:
                 for k, p in params.items():
-                    if grads[k].shape != p.data.shape:
+                    if grads[k].shape != tuple(p.shape):
                         raise ValueError(
                             f"your gradient of {k} has shape {grads[k].shape}, "
-                            f"{k} has {p.data.shape}: cannot apply the update"
+                            f"{k} has {tuple(p.shape)}: cannot apply the update"
                         )
-                    p.grad = grads[k]
+                    p.grad = torch.from_numpy(np.asarray(grads[k], p.detach().numpy().dtype))
                 optim.step()
             out.params.append(run.params())
     except Exception as err:
@@ -100,7 +99,7 @@ def train_rows(
     impl: Functional | Layers,
     s: Setup,
     batches: Sequence[np.ndarray],
-    opt: tuple[str, float, float],
+    opt: Optim,
 ) -> tuple[list[Row], YourTraining, Any]:
     """The training rows (loss, then gradients, then parameters, each over all steps)."""
     yours = train_yours(impl, s, batches, opt)
@@ -187,23 +186,23 @@ def _accumulated(name: str, t: int, yours: YourTraining, torch_t: np.ndarray) ->
     return [("accumulated_gradients", text, fix, previous + torch_t, "accumulate")]
 
 
-def _replayed(name: str, t: int, yours: YourTraining, opt: tuple[str, float, float]) -> list[Any]:
+def _replayed(name: str, t: int, yours: YourTraining, opt: Optim) -> list[Any]:
     """Your parameter after step ``t`` under each known update rule, from your gradients."""
-    torch_text = updates.torch_rule(opt[0], opt[2])[0]
+    torch_text = updates.torch_rule(opt)[0]
     fixes = {
         "accumulated_gradients": "clear the gradients (or your running sum) after every step, "
         "as optimizer.zero_grad() does before the next backward",
         "update_rule": f"implement {torch_text}",
     }
     return [
-        (pattern, text, fixes[pattern], rule(yours.initial, yours.grads[: t + 1], opt[1])[name],
+        (pattern, text, fixes[pattern], rule(yours.initial, yours.grads[: t + 1], opt.lr)[name],
          pitfall)
-        for pattern, text, rule, pitfall in updates.candidates(opt[0], opt[2])
+        for pattern, text, rule, pitfall in updates.candidates(opt)
     ]  # fmt: skip
 
 
 def _attach(
-    rows: list[Row], s: Setup, yours: YourTraining, ref64: Any, opt: tuple[str, float, float]
+    rows: list[Row], s: Setup, yours: YourTraining, ref64: Any, opt: Optim
 ) -> None:
     """Evidence for the first failing step of each gradient and parameter row."""
     from parity.tolerances import tolerance
