@@ -136,7 +136,7 @@ def test_structure_failure_exits_2_with_the_tree(cli, tmp_path):
     ("argv", "message"),
     [(["--optimizer", "lbfgs"], "invalid choice"),
      (["--rows", "0"], "rows must be >= 1"),
-     (["--dataset", "diabetes"], "regression task"),
+     (["--dataset", "diabetes"], "cannot supply targets for the multiclass head"),
      (["--target", "y"], "--target goes with --data"),
      (["--self", "--demo"], "not allowed with argument")],
 )  # fmt: skip

@@ -173,7 +173,8 @@ def draw_tree(
             rows.append((f"{where}{acts[k]}", f"{2 * k + 1} {TORCH_ACT.get(acts[k], '?')}", ""))
     if output_activation is not None:
         where = f"{names[-1]} " if names else ""
-        rows.append((f"{where}{output_activation}", "(inside torch's loss)", ""))
+        twin = "nn.Identity" if output_activation == "identity" else "(inside torch's loss)"
+        rows.append((f"{where}{output_activation}", twin, ""))
     return render_rows(rows, f"yours -> torch nn.Sequential (layout {layout})")
 
 

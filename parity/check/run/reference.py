@@ -66,15 +66,18 @@ def build(net: Net, state: dict[str, np.ndarray], dtype: str) -> Any:
     """``torch_impl.build_model`` for ``net``, loaded with ``state`` (torch keys and layout)."""
     import torch_impl
 
+    identity_last = net.output_activation == "identity"  # a "linear activation" layer
     model = torch_impl.build_model(
         net.n_in,
         net.hidden,
         net.widths[-1],
         net.activations or "relu",
-        net.output_activation,
+        None if identity_last else net.output_activation,
         dtype=dtype,
     )
     torch_impl.load_numpy_state_dict(model, state)
+    if identity_last:
+        model.append(_torch().nn.Identity())
     return model
 
 

@@ -115,12 +115,13 @@ def loss_row(
 def dloss_row(s: Setup, yours: YourTrace, tf_yours: YourTrace, order: list[str]) -> Row:
     """``dL/dlogits`` (``dL/dprobs`` after your output layer): loss.backward()'s result."""
     net, out_act = s.net, s.net.output_activation
-    what = "gradient dL/dprobs" if out_act else "gradient dL/dlogits"
+    probs = out_act not in (None, "identity")
+    what = "gradient dL/dprobs" if probs else "gradient dL/dlogits"
     row = Row(
         "backward",
         "loss",
         what,
-        "logits.grad" if not out_act else "probs.grad",
+        "probs.grad" if probs else "logits.grad",
         s.measure(
             yours.dloss, s.ref64.dloss, s.ref.dloss, "gradient", problem(yours, "dloss", order)
         ),
