@@ -220,6 +220,11 @@ def run(
 
 def _notes(impl: Functional | Layers, net: Net, oracle_problem: str) -> list[str]:
     notes = [f"layout: {net.layout} (decided by {net.layout_how})"]
+    if getattr(impl, "columns", False):
+        notes = [
+            "layout: columns (your code gets X (D, N); weights (out, in), biases (out, 1); "
+            f"decided by {getattr(impl, 'columns_by', '')})"
+        ]
     if isinstance(impl, Functional):
         notes.append(
             "Functional style: no layers to look inside, so a mistake is localised to "

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-LAYOUTS = ("auto", "in_out", "out_in")
+LAYOUTS = ("auto", "in_out", "out_in", "columns")
 HEADS = ("multiclass", "binary", "regression")
 TORCH_LOSS = {
     "multiclass": "CrossEntropyLoss",
@@ -93,8 +93,9 @@ def in_out(shape: tuple[int, ...], layout: str) -> tuple[int, int]:
 
 
 def bias_fits(shape: tuple[int, ...], o: int) -> bool:
-    """A bias of ``shape`` for ``o`` outputs: ``(o,)``, nnfs's ``(1, o)``, or a scalar for one."""
-    return shape in ((o,), (1, o)) or (o == 1 and shape == ())
+    """A bias of ``shape`` for ``o`` outputs: ``(o,)``, nnfs's ``(1, o)``, a column ``(o, 1)``,
+    or a scalar for one."""
+    return shape in ((o,), (1, o), (o, 1)) or (o == 1 and shape == ())
 
 
 Bad = tuple[int, str, str]  # (Linear index, "weight" or "bias", why it does not fit)
