@@ -26,7 +26,9 @@ def test_example(example):
 
 
 def test_both_styles_have_a_correct_example_and_every_pattern_is_planted():
-    assert CORRECT == ["functional", "layers", "torch-port", "torch-port-equals-original"]
+    assert CORRECT == ["functional", "layers", "library-stored", "library-renamed",
+                       "library-in-place", "library-optimizer-inside", "torch-port",
+                       "torch-port-equals-original"]  # fmt: skip
     planted = {e.expect[2] for e in EXAMPLE_LIST if e.expect}
     required = {"factor", "transposed", "relu_mask", "leaky_relu_mask", "derivative_from_input",
                 "derivative_missing_factor", "bias_not_summed", "softmax_before_cross_entropy",

@@ -18,6 +18,7 @@ from parity.check.adapters.layers import Layers
 from parity.check.api import check
 from parity.check.examples import functional_net as F
 from parity.check.examples import layers_net as L
+from parity.check.examples import library_layers as LL
 from parity.check.examples import torch_port as T
 from parity.check.report import CheckReport
 
@@ -243,6 +244,22 @@ EXAMPLE_LIST = [
         _l("adam_eps_inside"),
         ("training", "layers[0].W", "update_rule"),
         {**TRAIN, "optimizer": "adam", "lr": 0.01},
+    ),
+    Example("library-stored", "", LL.stored, None, TRAIN),
+    Example("library-renamed", "", LL.renamed, None, TRAIN),
+    Example("library-in-place", "", LL.in_place, None, TRAIN),
+    Example("library-optimizer-inside", "", LL.optimizer_inside, None, TRAIN),
+    Example(
+        "library-stored-bias-not-summed",
+        "nnfs Layer_Dense: dbiases kept per example",
+        lambda: LL.stored("bias_not_summed"),
+        ("backward", "layers[0].biases", "bias_not_summed"),
+    ),
+    Example(
+        "library-in-place-bias-not-summed",
+        "backward(grad, lr) updating b with the per-example gradient",
+        lambda: LL.in_place("bias_not_summed"),
+        ("backward", "layers[0].b", "bias_not_summed"),
     ),
     Example("torch-port", "", T.port, None, TRAIN),
     Example(
