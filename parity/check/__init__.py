@@ -16,6 +16,7 @@ torch or matplotlib; they load when a check runs or a figure is written. See doc
 from parity.check.adapters.functional import Functional
 from parity.check.adapters.layers import Layers
 from parity.check.adapters.torch_port import Torch
+from parity.check.adapters.wrappers import Wrapped, WrappedLoss
 from parity.check.api import assert_matches_torch, check
 from parity.check.report import CheckReport
 from parity.check.rows import Diagnosis, Divergence, Row
@@ -28,6 +29,8 @@ __all__ = [
     "Layers",
     "Row",
     "Torch",
+    "Wrapped",
+    "WrappedLoss",
     "assert_matches_torch",
     "check",
 ]

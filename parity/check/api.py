@@ -31,6 +31,7 @@ from parity.check.inputs import (
 from parity.check.report import CheckReport
 from parity.check.run import dataset
 from parity.check.run.optimizers import OPTIMIZERS, validated
+from parity.check.run.oracle import MODES as ORACLE_MODES
 
 DTYPES = ("float64", "float32")
 
@@ -62,6 +63,7 @@ def _settings(impl: Any, kw: dict[str, Any]) -> dict[str, Any]:
         "lr": check_real(kw["lr"], "lr", positive=True),
         "momentum": check_real(kw["momentum"], "momentum"),
         "dtype": check_choice(kw["dtype"], "dtype", DTYPES),
+        "oracle": check_choice(kw["oracle"], "oracle", tuple(ORACLE_MODES)),
         "seed": check_seed(kw["seed"]),
         "batch_size": None
         if kw["batch_size"] is None
@@ -122,6 +124,7 @@ def check(
     momentum: float = 0.0,
     optimizer_options: dict[str, Any] | None = None,
     batch_size: int | None = None,
+    oracle: str = "full",
     dtype: str = "float64",
     seed: int = 0,
     X: np.ndarray | None = None,
@@ -135,6 +138,8 @@ def check(
     ``batch_size``) with ``optimizer`` (torch.optim's ``"sgd"``, ``"adam"``, ``"adamw"``,
     ``"rmsprop"`` or ``"adagrad"``) at ``lr``, with ``optimizer_options`` (torch's names:
     ``{"betas": (0.9, 0.99), "eps": 1e-7, "weight_decay": ...}``; ``momentum=`` is a shortcut).
+    ``oracle``: ``"full"`` (a dozen entries per parameter), ``"quick"`` (three) or ``"off"``;
+    the report's notes and ``settings["oracle_calls"]`` say how often it called your loss.
     ``dtype="float32"`` runs your code in float32 and judges it against torch in float64,
     with torch-float32's own error as the yardstick. Raises TypeError / ValueError for bad
     arguments or a broken contract (see docs/CHECK.md); a mismatch is a report, not an error.
@@ -148,6 +153,7 @@ def check(
             "lr": lr,
             "momentum": momentum,
             "optimizer_options": optimizer_options,
+            "oracle": oracle,
             "dtype": dtype,
             "seed": seed,
             "batch_size": batch_size,

@@ -33,7 +33,7 @@ from parity.check.run.candidate import (
 )
 from parity.check.run.context import Setup
 from parity.check.run.optimizers import Optim
-from parity.check.run.oracle import oracle_rows, verdict
+from parity.check.run.oracle import MODES, oracle_rows, verdict
 
 
 def setup(impl: Functional | Layers, net: Net, data: dataset.Rows, dtype: str, seed: int) -> Setup:
@@ -83,16 +83,29 @@ def static_rows(
 
 
 def _oracle(
-    impl: Functional | Layers, s: Setup, data: dataset.Rows, first: YourTrace, rows: list[Row]
+    impl: Functional | Layers,
+    s: Setup,
+    data: dataset.Rows,
+    first: YourTrace,
+    rows: list[Row],
+    settings: dict[str, Any],
 ) -> tuple[list[Row], str]:
     """The oracle on your first call's gradients (float64 checks), or a fresh float64 call;
-    not at all when your ``loss_fn`` keeps state between calls."""
+    not at all when your ``loss_fn`` keeps state between calls, or with ``oracle="off"``.
+    ``settings["oracle_calls"]`` counts its calls of your loss."""
+    settings["oracle_calls"] = 0
+    mode = settings.get("oracle", "full")
+    if mode == "off":
+        return [], "oracle='off' (so a backward bug and a different definition look alike)"
     if any(r.name == "loss_fn" and not r.ok for r in rows):
         return [], "your loss_fn keeps state between calls, so differences of it mean nothing"
     if first.loss is not None and not np.isfinite(first.loss):
         return [], f"your loss is {first.loss} (not finite), so differences of it mean nothing"
     grads = first.grads if s.dtype == "float64" and first.grads and not first.errors else None
-    oracle, why = oracle_rows(impl, data.X, data.y, s.seed, grads, _focus(s, first))
+    oracle, why, calls = oracle_rows(
+        impl, data.X, data.y, s.seed, grads, _focus(s, first), MODES[mode]
+    )
+    settings["oracle_calls"] = calls
     if all(r.ok for r in rows):
         for r in oracle:
             r.status = r.status if r.ok else NOT_COUNTED
@@ -189,7 +202,7 @@ def run(
     rows, yours = static_rows(impl, s, kinds)
     rows += repeat_rows(impl, s, yours)
     first = stages.mark(rows)
-    oracle, why = _oracle(impl, s, data, yours, rows)
+    oracle, why = _oracle(impl, s, data, yours, rows, settings)
     train, curves = _training(impl, s, data, settings)
     t_root = training.mark_training(train, first is not None)
     if first is None and t_root is not None:
@@ -213,12 +226,14 @@ def run(
         header,
         settings,
         net.tree,
-        notes=_notes(impl, net, why),
+        notes=_notes(impl, net, why, settings),
         curves=curves,
     )
 
 
-def _notes(impl: Functional | Layers, net: Net, oracle_problem: str) -> list[str]:
+def _notes(
+    impl: Functional | Layers, net: Net, oracle_problem: str, settings: dict[str, Any]
+) -> list[str]:
     notes = [f"layout: {net.layout} (decided by {net.layout_how})"]
     if getattr(impl, "columns", False):
         notes = [
@@ -237,4 +252,9 @@ def _notes(impl: Functional | Layers, net: Net, oracle_problem: str) -> list[str
         )
     if oracle_problem:
         notes.append(f"oracle not run: {oracle_problem}")
+    else:
+        notes.append(
+            f"oracle ({settings.get('oracle', 'full')}): {settings['oracle_calls']} calls of "
+            "your loss"
+        )
     return notes

@@ -5,6 +5,7 @@
     nn-parity check FILE.py[:NAME] (--dataset D | --data F --target T) [--rows N]
                     [--steps N --lr LR --optimizer sgd|adam|adamw|rmsprop|adagrad]
                     [--momentum M] [--opt KEY=VALUE ...] [--batch-size N]
+                    [--oracle full|quick|off]
                     [--dtype float64|float32] [--seed N] [--out DIR] [--json FILE]
     nn-parity check --self [--dataset D] [...]
     nn-parity check --demo [NAME]
@@ -120,6 +121,13 @@ def _run_options(p: argparse.ArgumentParser) -> None:
         "--opt betas=0.9,0.99 --opt nesterov=true",
     )
     p.add_argument(
+        "--oracle",
+        choices=("full", "quick", "off"),
+        default="full",
+        help="finite differences of your loss: a dozen entries per parameter, three, or none "
+        "(for slow code; the report says how many calls it made)",
+    )
+    p.add_argument(
         "--batch-size",
         type=int,
         default=None,
@@ -178,6 +186,7 @@ def _check_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "lr": args.lr,
         "momentum": args.momentum,
         "optimizer_options": dict(args.opt),
+        "oracle": args.oracle,
         "batch_size": args.batch_size,
         "dtype": args.dtype,
         "seed": args.seed,
