@@ -24,12 +24,11 @@ from parity.check.adapters.functional import Functional
 from parity.check.adapters.layers import Layers
 from parity.check.adapters.mapping import torch_state
 from parity.check.adapters.structure import Net
-from parity.check.measure import measure, scaled_error
+from parity.check.measure import Measure, judge, measure, measure_steps, scaled_error
 from parity.check.report import CheckReport
 from parity.check.rows import OK, ROOT, Diagnosis, Divergence, Row
-from parity.check.run import dataset, training
+from parity.check.run import dataset
 from parity.check.run.context import Setup
-from parity.check.run.optimizers import Optim
 from parity.errors import InputError
 
 Impl = Functional | Layers
@@ -98,14 +97,34 @@ def _weight_rows(
             m = measure(port[key], mine[key], "weights", "float64")
             row = Row("structure", name, "initial value", f"your {theirs}", m)
             if not m.ok:
-                row.diagnosis = _loaded_transposed(port[key], mine[key]) or Diagnosis(
-                    "other_initial_weights",
-                    "your port was given other initial values than your original (the check "
-                    "copies your original's into it for every later row)",
-                    "load your original's weights into the port (in torch's (out, in) layout)",
+                row.diagnosis = (
+                    _loaded_transposed(port[key], mine[key])
+                    or _rounded(port[key], mine[key])
+                    or Diagnosis(
+                        "other_initial_weights",
+                        "your port was given other initial values than your original (the check "
+                        "copies your original's into it for every later row)",
+                        "load your original's weights into the port (in torch's (out, in) layout)",
+                    )
                 )
             rows.append(row)
     return rows
+
+
+def _rounded(port: np.ndarray, mine: np.ndarray) -> Diagnosis | None:
+    """Weights loaded into a float32 model (torch's default) and cast to float64 after."""
+    if port.shape != mine.shape or not np.array_equal(port, mine.astype(np.float32)):
+        return None
+    return Diagnosis(
+        "float32_rounded",
+        "your port's weights are your original's rounded to float32: loaded into a float32 "
+        "model (nn.Linear's default dtype) before it was cast to float64",
+        "create the layers in float64 (nn.Linear(..., dtype=torch.float64)) or call "
+        "model.double() before loading the weights",
+        0.0,
+        0.0,
+        "docs/PORTING.md#float64-numpy-vs-float32-torch",
+    )
 
 
 def _loaded_transposed(port: np.ndarray, mine: np.ndarray) -> Diagnosis | None:
@@ -166,8 +185,6 @@ def _state(net: Net, grads: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def _m(mine: Any, theirs: Any, kind: str, dtype: str, yb: Any, ya: Any) -> Any:
-    from parity.check.measure import Measure, judge
-
     if mine is None or theirs is None:
         why = "; ".join(f"{side} raised: {e}" for side, t in (("port", yb), ("original", ya))
                         for e in t.errors.values()) or "not computed"  # fmt: skip
@@ -175,20 +192,12 @@ def _m(mine: Any, theirs: Any, kind: str, dtype: str, yb: Any, ya: Any) -> Any:
     return measure(np.asarray(mine, np.float64), np.asarray(theirs, np.float64), kind, dtype)
 
 
-def _training_rows(
-    sides: list[tuple[Impl, Net, Setup]], data: dataset.Rows, settings: dict[str, Any]
-) -> list[Row]:
-    """Every parameter after each step, the port's against the original's."""
-    if not settings["steps"]:
+def _training_rows(nets: tuple[Net, Net], trained: tuple[Any, Any], dtype: str) -> list[Row]:
+    """Every parameter after each step, the port's against the original's (each side's
+    training as its own check ran it: a rule that keeps state is run once)."""
+    (na, nb), (ta, tb) = nets, trained
+    if ta is None or tb is None:
         return []
-    from parity.check.measure import measure_steps
-
-    batches = dataset.batches(
-        len(data.X), settings["steps"], settings["batch_size"], settings["seed"]
-    )
-    opt = Optim.of(settings)
-    (ia, na, sa), (ib, nb, sb) = sides
-    ta, tb = training.train_yours(ia, sa, batches, opt), training.train_yours(ib, sb, batches, opt)
     n = min(len(ta.params), len(tb.params))
     rows = []
     for k, (spec, spec_a) in enumerate(zip(nb.linears, na.linears, strict=True)):
@@ -198,19 +207,13 @@ def _training_rows(
         ):
             key = f"{2 * k}.{what}"
             if n == 0:
-                from parity.check.measure import Measure, judge
-
-                why = tb.error or ta.error
-                m = Measure.failed(why, judge("weights", settings["dtype"], None))
+                m = Measure.failed(tb.error or ta.error, judge("weights", dtype, None))
             else:
                 pa = np.stack([torch_state(na, p)[key] for p in ta.params[:n]])
                 pb = np.stack([torch_state(nb, p)[key] for p in tb.params[:n]])
-                m = measure_steps(pb, pa, "weights", settings["dtype"])
-            rows.append(
-                Row(
-                    "training", name, "value after each step, port vs original", f"your {theirs}", m
-                )
-            )
+                m = measure_steps(pb, pa, "weights", dtype)
+            what_row = "value after each step, port vs original"
+            rows.append(Row("training", name, what_row, f"your {theirs}", m))
     return rows
 
 
@@ -234,7 +237,9 @@ def run(
         sa, ya = _pass(original, net_a, kinds_a, data, settings)
         sb, yb = _pass(port, net_b, kinds_b, data, settings)
         rows += _direct_rows((net_a, sa, ya), (net_b, sb, yb), settings["dtype"])
-        rows += _training_rows([(original, net_a, sa), (port, net_b, sb)], data, settings)
+        rows += _training_rows(
+            (net_a, net_b), (report_a.trained, report_b.trained), settings["dtype"]
+        )
     first = next((i for i, r in enumerate(rows) if not r.ok), None)
     for i, r in enumerate(rows):
         r.status = OK if r.ok else (ROOT if i == first else "differs")

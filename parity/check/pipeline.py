@@ -135,7 +135,7 @@ def _training(
     opt = Optim.of(settings)
     batches = dataset.batches(len(data.X), settings["steps"], settings["batch_size"], s.seed)
     rows, yours, ref = training.train_rows(impl, s, batches, opt)
-    return rows, {"yours": np.array(yours.losses), "torch": ref.losses}
+    return rows, {"yours": np.array(yours.losses), "torch": ref.losses, "trained": yours}
 
 
 def _diagnose(impl: Functional | Layers, s: Setup, rows: list[Row]) -> None:
@@ -204,6 +204,7 @@ def run(
     first = stages.mark(rows)
     oracle, why = _oracle(impl, s, data, yours, rows, settings)
     train, curves = _training(impl, s, data, settings)
+    trained = curves.pop("trained", None)
     t_root = training.mark_training(train, first is not None)
     if first is None and t_root is not None:
         first = len(rows) + len(oracle) + t_root
@@ -228,6 +229,7 @@ def run(
         net.tree,
         notes=_notes(impl, net, why, settings),
         curves=curves,
+        trained=trained,
     )
 
 

@@ -203,6 +203,7 @@ class Torch(Layers):
                     f"layers[{i}] is {type(m).__name__}; a checked port has nn.Linear and "
                     f"activations ({', '.join(KIND_OF_MODULE)}) only"
                 )
+        _check_forward(model, leaves)
         rule = None if optimizer is None and update is None else self._update
         super().__init__(
             layers,
@@ -243,6 +244,34 @@ class Torch(Layers):
 
     def __repr__(self) -> str:
         return f"Torch({type(self.model).__name__}, {len(self.layers)} modules, {self.head})"
+
+
+def _check_forward(model: Any, leaves: list[Any]) -> None:
+    """The check runs your leaf modules in order: refuse a model whose ``forward`` computes
+    something else (a ``F.softmax`` or ``torch.relu`` call, a skip connection)."""
+    import torch
+
+    first = next((m for m in leaves if isinstance(m, torch.nn.Linear)), None)
+    if first is None:  # no Linear: Layers says so
+        return
+    param = next(model.parameters())
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(5, first.in_features, generator=gen, dtype=param.dtype)
+    with torch.no_grad():
+        try:
+            theirs = model(x)
+        except Exception as err:  # a forward that needs more than x: not a chain of modules
+            raise InputError(f"model(x) raised {type(err).__name__}: {err}") from None
+        chain = x
+        for m in leaves:
+            chain = m(chain)
+    if not isinstance(theirs, torch.Tensor) or not torch.allclose(theirs, chain, atol=1e-6):
+        raise InputError(
+            "your model's forward is not its modules run in the order they are registered "
+            "(a function call such as F.relu or F.softmax in forward, a skip connection?); the "
+            "check runs the modules one by one: use modules (nn.ReLU(), nn.Softmax(dim=1)) "
+            "registered in forward order, or nn.Sequential"
+        )
 
 
 def _check_linear(m: Any, i: int) -> None:

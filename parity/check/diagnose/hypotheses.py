@@ -82,8 +82,32 @@ def transposed(ev: Evidence) -> Diagnosis | None:
 
 
 def bias_not_summed(ev: Evidence) -> Diagnosis | None:
-    """Yours has one row per example: the bias gradient not summed over the batch."""
+    """Yours has one row (or, in the column layout, one column) per example: the bias gradient
+    not summed over the batch; or one number: summed over every axis."""
     a, n = np.asarray(ev.yours), ev.context["n"]
+    if a.size == 1 and ev.torch.size > 1:
+        return accept(
+            ev,
+            a.reshape(()),
+            np.asarray(ev.torch.sum()),
+            "bias_summed_all",
+            f"bias gradient summed over every axis: yours is one number, the sum of torch's "
+            f"{ev.torch.size} entries (shape {ev.torch.shape})",
+            "sum over the batch axis only: db = dy.sum(axis=0) (columns: dZ.sum(axis=1, "
+            "keepdims=True))",
+            "bias",
+        )
+    if a.ndim == 2 and a.shape[1] == n and a.size == n * ev.torch.size and n != a.shape[0]:
+        return accept(
+            ev,
+            a.sum(axis=1).reshape(ev.torch.shape),
+            ev.torch,
+            "bias_not_summed",
+            f"bias gradient not summed over the batch: yours has shape {a.shape}, one column "
+            f"per example; torch's is their sum, shape {ev.torch.shape}",
+            "db = dZ.sum(axis=1, keepdims=True)",
+            "bias",
+        )
     if a.ndim == 0 or a.shape[0] != n or a.size != n * ev.torch.size or a.shape == ev.torch.shape:
         return None
     return accept(
@@ -129,7 +153,7 @@ def relu_remask(ev: Evidence) -> Diagnosis | None:
 
 
 def _pitfall_of(pattern: str) -> str:
-    return "mask" if "mask" in pattern else "derivative"
+    return "mask" if "mask" in pattern or "slope" in pattern else "derivative"
 
 
 def activation_derivative(ev: Evidence) -> Diagnosis | None:
