@@ -9,16 +9,13 @@ from typing import Any
 
 import numpy as np
 
+from parity import errors
 from parity.check.adapters.structure import HEADS, LAYOUTS
 from parity.spec import seed_problem
 
-
-class InputError(ValueError):
-    """A wrong value given to ``parity.check`` (a ValueError; ``nn-parity check`` exits 2)."""
-
-
-class InputTypeError(TypeError):
-    """A wrong type given to ``parity.check`` (a TypeError; ``nn-parity check`` exits 2)."""
+# parity.check's errors are parity.errors' (a ValueError and a TypeError; exit status 2)
+InputError = errors.InputError
+InputTypeError = errors.InputTypeError
 
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
