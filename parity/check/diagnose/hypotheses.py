@@ -17,7 +17,12 @@ import numpy as np
 from parity.check.adapters.probes import KNOWN
 from parity.check.diagnose.acceptance import DOC, PITFALLS, Variant, accept
 from parity.check.diagnose.derivatives import derivative_variants
-from parity.check.diagnose.loss import l2_penalty, repeat_accumulated, repeat_stateful
+from parity.check.diagnose.loss import (
+    l2_penalty,
+    repeat_accumulated,
+    repeat_random,
+    repeat_stateful,
+)
 from parity.check.rows import Diagnosis, Evidence
 
 __all__ = ["BY_ROLE", "DOC", "PITFALLS", "Variant", "accept", "l2_penalty",
@@ -44,6 +49,17 @@ def factors(n: int, d: int) -> list[tuple[str, float, str]]:
     return unique
 
 
+def _undo(label: str, c: float) -> str:
+    """The fix for a factor ``c``, as an action: "divide by N", "multiply by 2", "flip the
+    sign"."""
+    if c == -1:
+        return "flip the sign where yours computes it"
+    if abs(c) < 1:
+        inverse = label.removeprefix("1/") if label.startswith("1/") else f"1/{label}"
+        return f"multiply by {inverse} where yours computes it"
+    return f"divide by {label} where yours computes it"
+
+
 def factor(ev: Evidence) -> Diagnosis | None:
     """Yours is torch's times a constant: N, 1/N, N·D, D, 2, ½ or -1."""
     n, d = ev.context["n"], ev.context["d"]
@@ -55,7 +71,7 @@ def factor(ev: Evidence) -> Diagnosis | None:
             ev.torch,
             "factor",
             f"constant factor: yours = {label} × torch's (N = {n}, D = {d}); {meaning}",
-            f"divide by {label} where yours computes it",
+            _undo(label, c),
             pitfall,
         )
         if found:
@@ -309,5 +325,5 @@ BY_ROLE: dict[str, tuple[Hypothesis, ...]] = {
     "act_dx": (activation_derivative, relu_remask, factor),
     "train_grad": (variants, factor),
     "train_param": (variants,),
-    "repeat": (repeat_accumulated, repeat_stateful),
+    "repeat": (repeat_random, repeat_accumulated, repeat_stateful),
 }

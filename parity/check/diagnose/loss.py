@@ -91,6 +91,20 @@ def repeat_accumulated(ev: Evidence) -> Diagnosis | None:
     )
 
 
+def repeat_random(ev: Evidence) -> Diagnosis | None:
+    """Two calls differ, but from the same NumPy random state they agree: nondeterministic."""
+    if not ev.context.get("random"):
+        return None
+    return Diagnosis(
+        "nondeterministic",
+        "your loss_fn is nondeterministic: it draws from NumPy's global random state (dropout, "
+        "noise, a random batch), so two calls on the same params and data differ; from the "
+        "same random state they agree",
+        "take the randomness out of the checked loss (dropout off, no noise), or seed it "
+        "inside loss_fn",
+    )
+
+
 def repeat_stateful(ev: Evidence) -> Diagnosis:
     """Any other difference between two calls on the same arguments (never ``None``)."""
     first, second = ev.context["loss"]

@@ -1,0 +1,54 @@
+"""Messages that say what happened (issue 19 §4): a fix worded as an action, no slope for one
+number, nondeterministic code called so, each with its negative control."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from parity.check import Functional, check
+from parity.check.diagnose.hypotheses import _undo
+from parity.check.examples import functional_net as F
+from parity.check.measure import statistics
+
+BASE = F.make_loss("relu")
+P = F.init_params((64, 32, 10))
+
+
+def test_a_factor_fix_is_an_action():
+    assert _undo("1/2", 0.5).startswith("multiply by 2")
+    assert _undo("-1", -1.0).startswith("flip the sign")
+    assert _undo("1/N", 1 / 64).startswith("multiply by N")
+    assert _undo("N", 64).startswith("divide by N")
+
+    def half(X, y, p):
+        loss, grads = BASE(X, y, p)
+        return loss / 2, {k: g / 2 for k, g in grads.items()}
+
+    d = check(Functional(half, P)).first_divergence
+    assert d.diagnosis.fix.startswith("multiply by 2"), d.diagnosis
+
+
+def test_one_number_gets_no_slope_or_correlation():
+    one = statistics(np.array(2.5), np.array(2.0))
+    assert "slope" not in one and "correlation" not in one and "torch's 2" in one
+    assert "slope" in statistics(np.array([1.0, 2.0]), np.array([2.0, 4.0]))
+
+
+def test_code_that_draws_random_numbers_is_called_nondeterministic_not_stateful():
+    def noisy(X, y, p):
+        loss, grads = BASE(X, y, p)
+        return loss, {k: g + 1e-3 * np.random.standard_normal(g.shape) for k, g in grads.items()}
+
+    rows = check(Functional(noisy, P)).rows
+    repeat = next(r for r in rows if r.name == "loss_fn")
+    assert repeat.diagnosis.pattern == "nondeterministic", repeat.diagnosis
+
+    calls = {"n": 0}
+
+    def counting(X, y, p):  # keeps state: the negative control
+        calls["n"] += 1
+        loss, grads = BASE(X, y, p)
+        return loss * calls["n"], grads
+
+    repeat = next(r for r in check(Functional(counting, P)).rows if r.name == "loss_fn")
+    assert repeat.diagnosis.pattern == "stateful_loss_fn"
