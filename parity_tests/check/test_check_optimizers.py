@@ -90,8 +90,13 @@ def test_torchs_rule_with_another_hyper_parameter_names_the_value(update, optimi
     assert (d.stage, d.diagnosis.pattern) == ("training", "update_rule"), report.table()
     assert words in d.diagnosis.text
     assert d.diagnosis.residual <= d.diagnosis.tol
-    fixed = check(_impl(update()), steps=4, lr=0.01, optimizer=optimizer,
-                  optimizer_options=eval(d.diagnosis.text.split("optimizer_options=")[1][:-1]))
+    fixed = check(
+        _impl(update()),
+        steps=4,
+        lr=0.01,
+        optimizer=optimizer,
+        optimizer_options=eval(d.diagnosis.text.split("optimizer_options=")[1][:-1]),
+    )
     assert fixed.ok, fixed.table()  # the value named closes the gap  # fmt: skip
 
 

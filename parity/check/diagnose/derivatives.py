@@ -18,8 +18,10 @@ Fn = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]  # (z, a, g) -> 
 FROM_OUTPUT = "cache the output y in forward and write the derivative in y"
 MASK = "dx = dy * (x > 0), with the mask of this layer's own input x"
 LEAK = "dx = dy * where(x > 0, 1, 0.01)"
-ONCE = "multiply by the derivative once: dx = dy * f'(x) (a loss backward that already " \
+ONCE = (
+    "multiply by the derivative once: dx = dy * f'(x) (a loss backward that already "
     "includes it must not be multiplied by it again)"
+)
 
 CORRECT: dict[str, Fn] = {
     "relu": lambda z, a, g: (z > 0).astype(z.dtype),

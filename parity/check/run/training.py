@@ -201,9 +201,7 @@ def _replayed(name: str, t: int, yours: YourTraining, opt: Optim) -> list[Any]:
     ]  # fmt: skip
 
 
-def _attach(
-    rows: list[Row], s: Setup, yours: YourTraining, ref64: Any, opt: Optim
-) -> None:
+def _attach(rows: list[Row], s: Setup, yours: YourTraining, ref64: Any, opt: Optim) -> None:
     """Evidence for the first failing step of each gradient and parameter row."""
     from parity.tolerances import tolerance
 

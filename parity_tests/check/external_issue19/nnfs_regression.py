@@ -74,6 +74,12 @@ class Loss_MeanSquaredError:
 def network(bug=None, seed=4):
     rng = np.random.default_rng(seed)
     act = Activation_Sigmoid_Twice() if bug == "sigmoid_twice" else Activation_Sigmoid()
-    layers = [Layer_Dense(10, 16, rng), Activation_ReLU(), Layer_Dense(16, 8, rng), act,
-              Layer_Dense(8, 1, rng), Activation_Linear()]
+    layers = [
+        Layer_Dense(10, 16, rng),
+        Activation_ReLU(),
+        Layer_Dense(16, 8, rng),
+        act,
+        Layer_Dense(8, 1, rng),
+        Activation_Linear(),
+    ]
     return layers, Loss_MeanSquaredError("no_2" if bug == "no_2" else None)

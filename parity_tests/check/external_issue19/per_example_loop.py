@@ -6,8 +6,12 @@ import numpy as np
 
 def init(seed=8):
     rng = np.random.default_rng(seed)
-    return {"W1": rng.normal(0, 1, (1, 10)), "b1": rng.normal(0, 0.5, 10),
-            "w2": rng.normal(0, 0.3, 10), "b2": 0.0}
+    return {
+        "W1": rng.normal(0, 1, (1, 10)),
+        "b1": rng.normal(0, 0.5, 10),
+        "w2": rng.normal(0, 0.3, 10),
+        "b2": 0.0,
+    }
 
 
 def make_loss(bug=None):

@@ -8,9 +8,14 @@ from torch import nn
 
 def numpy_weights(seed=6):
     rng = np.random.default_rng(seed)
-    return {"W1": rng.normal(0, 0.1, (30, 16)), "b1": np.zeros(16),
-            "W2": rng.normal(0, 0.1, (16, 16)), "b2": np.zeros(16),
-            "W3": rng.normal(0, 0.1, (16, 1)), "b3": np.zeros(1)}
+    return {
+        "W1": rng.normal(0, 0.1, (30, 16)),
+        "b1": np.zeros(16),
+        "W2": rng.normal(0, 0.1, (16, 16)),
+        "b2": np.zeros(16),
+        "W3": rng.normal(0, 0.1, (16, 1)),
+        "b3": np.zeros(1),
+    }
 
 
 def numpy_original(X, y, P):
