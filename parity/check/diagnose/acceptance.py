@@ -24,6 +24,7 @@ PITFALLS = {
     "l2": DOC + "an-l2-penalty-in-the-loss-vs-weight_decay",
     "activation": DOC + "2-activations",
     "float32": DOC + "float64-numpy-vs-float32-torch",
+    "loss": DOC + "3-output-heads-and-losses",
 }
 # (pattern, what yours does, the fix, yours under that mistake, key of PITFALLS)
 Variant = tuple[str, str, str, Any, str]

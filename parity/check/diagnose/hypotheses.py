@@ -79,6 +79,31 @@ def factor(ev: Evidence) -> Diagnosis | None:
     return None
 
 
+def l2_gradient(ev: Evidence) -> Diagnosis | None:
+    """A weight gradient with an extra ``λ·W``: an L2 penalty (a weight regulariser) in your
+    backward that torch's loss does not have."""
+    W = ev.context.get("W")
+    a = np.asarray(ev.yours, np.float64)
+    if W is None or a.shape != ev.torch.shape or a.shape != np.shape(W):
+        return None
+    ww = float((W * W).sum())
+    lam = float(((a - ev.torch) * W).sum()) / ww if ww > 0 else 0.0
+    if lam <= 0:
+        return None
+    return accept(
+        ev,
+        a - lam * W,
+        ev.torch,
+        "l2_regulariser",
+        f"your weight gradient adds λ·W with λ = {lam:.3g}: an L2 penalty (a weight "
+        f"regulariser) torch's loss does not have",
+        "leave the penalty out to compare with torch's loss, or compare against an optimizer "
+        "with weight_decay=λ",
+        "l2",
+        distinct_from=a,
+    )
+
+
 def transposed(ev: Evidence) -> Diagnosis | None:
     """Yours is torch's transposed (a weight or weight gradient in the other layout)."""
     a = np.asarray(ev.yours)
@@ -316,10 +341,10 @@ def all_zero(ev: Evidence) -> Diagnosis | None:
 Hypothesis = Callable[[Evidence], Diagnosis | None]
 BY_ROLE: dict[str, tuple[Hypothesis, ...]] = {
     "loss": (factor, softmax_first, sigmoid_first, l2_penalty, variants),
-    "dloss": (factor, softmax_first, sigmoid_first),
+    "dloss": (factor, softmax_first, sigmoid_first, variants),
     "linear_out": (linear_out_transposed, factor),
     "act_out": (factor, other_activation),
-    "weight_grad": (all_zero, factor, transposed, variants),
+    "weight_grad": (all_zero, factor, transposed, variants, l2_gradient),
     "bias_grad": (all_zero, factor, bias_not_summed, variants),
     "linear_dx": (factor, linear_dx_transposed),
     "act_dx": (activation_derivative, relu_remask, factor),

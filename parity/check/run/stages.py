@@ -107,6 +107,8 @@ def loss_row(
         context["sigmoid_first"] = reference.sigmoid_first(
             net, s.ref64.outputs[-1], s.y, probs=out_act == "sigmoid"
         )[0]
+    if not row.ok:
+        context["variants"] = variants.other_losses(net, s.ref64.outputs[-1], s.y)
     row.evidence = s.evidence(value, s.ref64.loss, "forward", "loss", **context)
     row.evidence.context["e2e"] = (yours.loss, s.ref64.loss)
     return row
@@ -142,6 +144,8 @@ def dloss_row(s: Setup, yours: YourTrace, tf_yours: YourTrace, order: list[str])
         context["sigmoid_first"] = reference.sigmoid_first(
             net, s.ref64.outputs[-1], s.y, probs=out_act == "sigmoid"
         )[1]
+    if out_act in ("sigmoid", "softmax") and not row.ok:
+        context["variants"] = variants.logits_gradient(net, s.ref64.outputs[-1], s.y)
     row.evidence = s.evidence(tf_yours.dloss, s.ref64.dloss, "gradient", "dloss", **context)
     row.evidence.context["e2e"] = (yours.dloss, s.ref64.dloss)
     return row
@@ -229,7 +233,11 @@ def param_rows(
             ),
         )
         row.evidence = s.evidence(
-            tf_yours.per_layer_grads[i].get(name), t64, "gradient", f"{what}_grad"
+            tf_yours.per_layer_grads[i].get(name),
+            t64,
+            "gradient",
+            f"{what}_grad",
+            W=s.user(key, s.state64[key]),
         )
         row.evidence.context["e2e"] = (yours.grads.get(name), s.user(key, s.ref64.grads[key]))
         rows.append(row)
@@ -242,9 +250,11 @@ def functional_rows(s: Setup, yours: YourTrace) -> list[Row]:
     if not rows[0].ok and rows[0].evidence is not None:
         rows[0].evidence.context["l2"] = l2_entries(s, yours)
         X64 = s.X.astype(np.float64)
-        rows[0].evidence.context["variants"] = variants.transposed_forward(
-            s.net, s.state64, X64, s.y
-        ) + variants.other_activations(s.net, s.state64, X64, s.y)
+        rows[0].evidence.context["variants"] = (
+            rows[0].evidence.context.get("variants", [])
+            + variants.transposed_forward(s.net, s.state64, X64, s.y)
+            + variants.other_activations(s.net, s.state64, X64, s.y)
+        )
     not_run = "not run: loss_fn raised (see the loss)" if yours.errors else ""
     for k in reversed(range(len(s.net.linears))):
         spec = s.net.linears[k]
@@ -270,7 +280,12 @@ def functional_rows(s: Setup, yours: YourTrace) -> list[Row]:
                 else {"variants": variants.functional(s.net, s.ref64, s.state64, s.y, k, what)}
             )
             row.evidence = s.evidence(
-                yours.grads.get(name), t64, "gradient", f"{what}_grad", **context
+                yours.grads.get(name),
+                t64,
+                "gradient",
+                f"{what}_grad",
+                W=s.user(key, s.state64[key]),
+                **context,
             )
             rows.append(row)
     return rows
