@@ -31,7 +31,7 @@ from parity.check.run.candidate import (
     layers_teacher_forced,
     layers_trace,
 )
-from parity.check.run.context import Setup
+from parity.check.run.context import Setup, where
 from parity.check.run.optimizers import Optim
 from parity.check.run.oracle import MODES, oracle_rows, verdict
 
@@ -99,6 +99,9 @@ def _oracle(
         return [], "oracle='off' (so a backward bug and a different definition look alike)"
     if any(r.name == "loss_fn" and not r.ok for r in rows):
         return [], "your loss_fn keeps state between calls, so differences of it mean nothing"
+    if first.errors:  # the same call would raise again: say where it did
+        key, err = next(iter(first.errors.items()))
+        return [], f"your code raised in {where(key)}: {err}"
     if first.loss is not None and not np.isfinite(first.loss):
         return [], f"your loss is {first.loss} (not finite), so differences of it mean nothing"
     grads = first.grads if s.dtype == "float64" and first.grads and not first.errors else None

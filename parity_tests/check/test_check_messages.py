@@ -53,3 +53,26 @@ def test_code_that_draws_random_numbers_is_called_nondeterministic_not_stateful(
 
     repeat = next(r for r in check(Functional(counting, P)).rows if r.name == "loss_fn")
     assert repeat.diagnosis.pattern == "stateful_loss_fn"
+
+
+def test_a_crash_is_attributed_to_where_it_happened():
+    from parity.check import Layers
+    from parity.check.examples import layers_net as L
+
+    def crashing_update(params, grads, lr):
+        params["W1"] -= lr * grads["W1"].T  # (64, 32) vs (32, 64)
+
+    report = check(Functional(BASE, P, update=crashing_update), steps=2)
+    assert "raised at step 0 in your update" in report.verdict
+    assert "a crash, not another update rule" in report.verdict
+
+    class BadTanh(L.Tanh):
+        def backward(self, dy):
+            return dy @ np.ones((3, 3))
+
+    layers = L.build((64, 32, 16, 10), act=L.Tanh)
+    layers[3] = BadTanh()
+    report = check(Layers(layers, L.SoftmaxCrossEntropy()))
+    assert report.first_divergence.name == "layers[3]"
+    assert "your code raised in layers[3].backward" in report.verdict
+    assert "your loss raised" not in report.verdict

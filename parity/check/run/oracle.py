@@ -274,7 +274,14 @@ def verdict(rows: list[Row], oracle: list[Row], training: list[Row], why: str = 
     never overridden by the oracle: your gradients are then torch's autograd of your loss,
     and an oracle disagreement can only be the differences' own limit."""
     torch_ok = all(r.ok for r in rows)
-    train = "" if all(r.ok for r in training) else "; your training steps are not torch's"
+    crash = next((r.problem for r in training if r.raised), "")
+    train = (
+        f"; your code {crash} (a crash, not another update rule)"
+        if crash
+        else ""
+        if all(r.ok for r in training)
+        else "; your training steps are not torch's"
+    )
     if torch_ok:
         head = "agrees in one pass" if train else "agrees"
         head += ": your loss is torch's and your gradients are its gradients" + train
