@@ -23,7 +23,7 @@ from parity.check.diagnose.determinism import repeat_rows
 from parity.check.diagnose.naming import diagnose
 from parity.check.diagnose.transposed import retry
 from parity.check.report import CheckReport
-from parity.check.rows import ALSO, FAILS, NOT_COUNTED, ROOT, Diagnosis, Divergence, Row
+from parity.check.rows import ALSO, FAILS, NOT_COUNTED, ROOT, ROUNDING, Diagnosis, Divergence, Row
 from parity.check.run import dataset, reference, stages, training
 from parity.check.run.candidate import (
     YourTrace,
@@ -214,9 +214,12 @@ def run(
     all_rows = rows + oracle + train
     _diagnose(impl, s, all_rows)
     if first is not None and first < len(rows):
-        found = _float32_inside(impl, s, kinds, data, yours) or _model_dtype(
-            impl, s, kinds, all_rows[first]
-        )
+        found = _float32_inside(impl, s, kinds, data, yours)
+        if found is not None:  # the other rows that fail by as little are that rounding too
+            for r in all_rows[:first] + all_rows[first + 1 : len(rows)]:
+                if r.status == ALSO:
+                    r.status, r.diagnosis = ROUNDING, None
+        found = found or _model_dtype(impl, s, kinds, all_rows[first])
         all_rows[first].diagnosis = found or all_rows[first].diagnosis
     divergence = None
     if first is not None:

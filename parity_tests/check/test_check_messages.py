@@ -76,3 +76,21 @@ def test_a_crash_is_attributed_to_where_it_happened():
     assert report.first_divergence.name == "layers[3]"
     assert "your code raised in layers[3].backward" in report.verdict
     assert "your loss raised" not in report.verdict
+
+
+def test_after_a_float32_diagnosis_no_row_is_called_also_wrong():
+    from parity.check import Layers
+    from parity.check.examples import layers_net as L
+
+    class Linear32(L.Linear):
+        def forward(self, x):
+            return super().forward(x.astype(np.float32))
+
+        def backward(self, dy):
+            return super().backward(dy.astype(np.float32))
+
+    report = check(Layers(L.build((64, 32, 16, 10), linear=Linear32), L.SoftmaxCrossEntropy()))
+    assert report.first_divergence.diagnosis.pattern == "float32_arithmetic"
+    assert not [r for r in report.rows if r.status == "also wrong"]
+    assert "float32 rounding" in {r.status for r in report.rows}
+    assert "also wrong on its own" not in report.table()
