@@ -94,3 +94,21 @@ def test_after_a_float32_diagnosis_no_row_is_called_also_wrong():
     assert not [r for r in report.rows if r.status == "also wrong"]
     assert "float32 rounding" in {r.status for r in report.rows}
     assert "also wrong on its own" not in report.table()
+
+
+def test_the_checked_files_folder_is_on_the_path_while_it_builds(tmp_path):
+    from parity.check.adapters.loader import load_implementation
+
+    (tmp_path / "mynet_helpers.py").write_text(
+        "from parity.check.examples import EXAMPLES\n"
+        "def build():\n    return EXAMPLES['functional'].build()\n"
+    )
+    (tmp_path / "mynet.py").write_text(
+        "def implementation():\n    import mynet_helpers  # a neighbour, imported late\n"
+        "    return mynet_helpers.build()\n"
+    )
+    import sys
+
+    before = list(sys.path)
+    assert load_implementation(str(tmp_path / "mynet.py")).style == "Functional"
+    assert sys.path == before

@@ -12,7 +12,10 @@ from __future__ import annotations
 import importlib.util
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from parity.check.adapters.functional import Functional
 from parity.check.adapters.layers import Layers
@@ -55,15 +58,28 @@ def load_implementation(spec: str) -> Functional | Layers:
     if loader_spec is None or loader_spec.loader is None:
         raise LoadError(f"cannot load {path} as a Python module")
     module = importlib.util.module_from_spec(loader_spec)
-    sys.path.insert(0, str(path.resolve().parent))  # so the file can import its neighbours
+    with _on_path(path.resolve().parent):  # your file imports its neighbours, then or later
+        return _check(_call(module, path, name, loader_spec), path, name)
+
+
+@contextmanager
+def _on_path(folder: Path) -> Iterator[None]:
+    """``folder`` first on ``sys.path`` while your file loads and builds its implementation."""
+    sys.path.insert(0, str(folder))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(folder))
+
+
+def _call(module: Any, path: Path, name: str, loader_spec: Any) -> Any:
+    """Run your file, then ``NAME()``; a ``LoadError`` for each way that fails."""
     try:
         loader_spec.loader.exec_module(module)
     except SystemExit as err:
         raise LoadError(_exited(str(path), err, "while loading")) from None
     except Exception as err:
         raise LoadError(f"{path} raised {type(err).__name__} while loading: {err}") from None
-    finally:
-        sys.path.remove(str(path.resolve().parent))
     factory = getattr(module, name, None)
     if factory is None:
         raise LoadError(
@@ -73,11 +89,14 @@ def load_implementation(spec: str) -> Functional | Layers:
     if not callable(factory):
         raise LoadError(f"{path}:{name} is a {type(factory).__name__}, not a function")
     try:
-        impl = factory()
+        return factory()
     except SystemExit as err:
         raise LoadError(_exited(f"{path}:{name}()", err, "when called")) from None
     except Exception as err:
         raise LoadError(f"{path}:{name}() raised {type(err).__name__}: {err}") from None
+
+
+def _check(impl: Any, path: Path, name: str) -> Functional | Layers:
     if not isinstance(impl, (Functional, Layers)):
         raise LoadError(
             f"{path}:{name}() returned a {type(impl).__name__}; it must return a "

@@ -25,6 +25,7 @@ PITFALLS = {
     "activation": DOC + "2-activations",
     "float32": DOC + "float64-numpy-vs-float32-torch",
     "loss": DOC + "3-output-heads-and-losses",
+    "loop": DOC + "4-the-training-loop",
 }
 # (pattern, what yours does, the fix, yours under that mistake, key of PITFALLS)
 Variant = tuple[str, str, str, Any, str]

@@ -136,7 +136,7 @@ def candidates(opt: Optim) -> list[tuple[str, str, Rule, str]]:
     """``(pattern, your rule, rule, pitfall key)``: the rules a port writes instead, and
     torch's own optimizer with one hyper-parameter at another common value."""
     name, momentum = opt.name, opt.momentum
-    pitfall = "adam" if name in ("adam", "adamw") else "momentum"
+    pitfall = "adam" if name in ("adam", "adamw") else "momentum" if name == "sgd" else "loop"
     mu = momentum or 0.9
     out: list[tuple[str, str, Rule, str]] = [
         (
@@ -146,13 +146,13 @@ def candidates(opt: Optim) -> list[tuple[str, str, Rule, str]]:
             accumulated(),
             "accumulate",
         ),
-        ("update_rule", "a step up the gradient (p += lr·g)", ascent(), pitfall),
+        ("update_rule", "a step up the gradient (p += lr·g)", ascent(), "loop"),
         (
             "update_rule",
             "no update: your parameters never changed (p = p - lr·g rebinds a local name; "
             "update in place, p -= lr·g, under torch.no_grad() for a tensor)",
             unchanged(),
-            pitfall,
+            "loop",
         ),
         ("update_rule", "plain SGD (p -= lr·g)", sgd(), "momentum"),
         ("update_rule", f"SGD with torch's momentum {mu:g}", sgd(mu), "momentum"),
@@ -198,6 +198,6 @@ def candidates(opt: Optim) -> list[tuple[str, str, Rule, str]]:
             f"your update is {text} (torch's is {own}; if that is what you meant, check with "
             f"optimizer_options={{{hint}}})",
             other.replay,
-            pitfall,
+            "l2" if "weight_decay" in changed else pitfall,
         ))  # fmt: skip
     return keep
