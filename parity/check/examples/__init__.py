@@ -169,6 +169,13 @@ EXAMPLE_LIST = [
         ("training", "W1", "update_rule"),
         {**TRAIN, "optimizer": "adam", "lr": 0.01},
     ),
+    Example(
+        "functional-bias-without-lr",
+        "the update steps the biases without lr",
+        _f(update="bias_without_lr"),
+        ("training", "b1", "update_rule"),
+        TRAIN,
+    ),
     Example("layers", "", _l(), None, TRAIN),
     Example(
         "layers-relu-mask",

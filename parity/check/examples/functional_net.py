@@ -124,8 +124,9 @@ def make_loss(activation: str = "relu", mistake: str | None = None) -> Callable[
 
 def make_update(rule: str = "sgd", lr_scale: float = 1.0) -> Callable[..., None]:
     """``update(params, grads, lr)`` in place: ``"momentum"`` (torch's), ``"ema_momentum"``
-    (the average form, a mismatch), ``"adam_no_bias_correction"`` (a mismatch) or
-    ``"accumulate"`` (keeps a running sum of gradients: no zero_grad)."""
+    (the average form, a mismatch), ``"adam_no_bias_correction"`` (a mismatch),
+    ``"accumulate"`` (keeps a running sum of gradients: no zero_grad) or ``"bias_without_lr"``
+    (plain SGD, the biases stepped without the learning rate)."""
     state: dict[str, Any] = {"t": 0}
 
     def update(params: Params, grads: Params, lr: float) -> None:
@@ -147,6 +148,9 @@ def make_update(rule: str = "sgd", lr_scale: float = 1.0) -> Callable[..., None]
                 step = state[k]
             else:
                 step = g
+            if rule == "bias_without_lr" and k.startswith("b"):
+                params[k] -= step  # MISTAKE: the bias stepped without lr
+                continue
             params[k] -= lr * step
 
     return update

@@ -186,9 +186,29 @@ def _accumulated(name: str, t: int, yours: YourTraining, torch_t: np.ndarray) ->
     return [("accumulated_gradients", text, fix, previous + torch_t, "accumulate")]
 
 
-def _replayed(name: str, t: int, yours: YourTraining, opt: Optim) -> list[Any]:
-    """Your parameter after step ``t`` under each known update rule, from your gradients."""
-    torch_text = updates.torch_rule(opt)[0]
+def _replayed(
+    name: str, t: int, yours: YourTraining, opt: Optim, biases: list[str]
+) -> list[Any]:
+    """Your parameter after step ``t`` under each known update rule, from your gradients;
+    and under torch's rule with the biases (or the weights) stepped without ``lr``."""
+    torch_text, torch_rule = updates.torch_rule(opt)
+    grads = yours.grads[: t + 1]
+    lr_words = [
+        (biases, "the biases", "weights"),
+        ([k for k in yours.initial if k not in biases], "the weights", "biases"),
+    ]
+    other_lr = [
+        (
+            "update_rule",
+            f"{words} stepped without the learning rate (p -= g, a factor 1/lr against "
+            f"torch's p -= lr·g); the {rest} with it",
+            f"multiply the step of {words} by lr, as for the {rest}",
+            updates.per_key_lr(torch_rule, keys, 1.0)(yours.initial, grads, opt.lr)[name],
+            "loop",
+        )
+        for keys, words, rest in lr_words
+        if name in keys and opt.lr != 1.0
+    ]
     fixes = {
         "accumulated_gradients": "clear the gradients (or your running sum) after every step, "
         "as optimizer.zero_grad() does before the next backward",
@@ -198,7 +218,7 @@ def _replayed(name: str, t: int, yours: YourTraining, opt: Optim) -> list[Any]:
         (pattern, text, fixes[pattern], rule(yours.initial, yours.grads[: t + 1], opt.lr)[name],
          pitfall)
         for pattern, text, rule, pitfall in updates.candidates(opt)
-    ]  # fmt: skip
+    ] + other_lr  # fmt: skip
 
 
 def _attach(rows: list[Row], s: Setup, yours: YourTraining, ref64: Any, opt: Optim) -> None:
@@ -216,7 +236,8 @@ def _attach(rows: list[Row], s: Setup, yours: YourTraining, ref64: Any, opt: Opt
             yours_t = yours.grads[t][row.name]
         else:
             torch_t = s.user(key, ref64.params[key][t])
-            found, role = _replayed(row.name, t, yours, opt), "train_param"
+            biases = [spec.bias for spec in s.net.linears]
+            found, role = _replayed(row.name, t, yours, opt, biases), "train_param"
             yours_t = yours.params[t][row.name]
         row.evidence = s.evidence(yours_t, torch_t, "weights", role, variants=found)
         row.evidence.context["tol"] = tolerance("weights", s.dtype).value

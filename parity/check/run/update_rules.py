@@ -115,6 +115,17 @@ def unchanged() -> Rule:
     return rule
 
 
+def per_key_lr(rule: Rule, keys: Sequence[str], lr_for_keys: float) -> Rule:
+    """``rule``, with the parameters ``keys`` stepped at ``lr_for_keys`` instead of ``lr``."""
+
+    def replay(p0: Params, grads: Sequence[Params], lr: float) -> Params:
+        out = rule(p0, grads, lr)
+        chosen = rule(p0, grads, lr_for_keys)
+        return {k: chosen[k] if k in keys else v for k, v in out.items()}
+
+    return replay
+
+
 def torch_rule(opt: Optim) -> tuple[str, Rule]:
     """torch's rule for the check's optimizer, with its description."""
     if opt.name == "sgd" and set(opt.changed()) <= {"momentum"}:
