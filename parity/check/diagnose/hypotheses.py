@@ -138,6 +138,19 @@ def bias_not_summed(ev: Evidence) -> Diagnosis | None:
             "keepdims=True))",
             "bias",
         )
+    G = ev.context.get("G")  # the upstream gradient (N, out), teacher-forced rows
+    if G is not None and a.size == n and G.shape[1] > 1:
+        return accept(
+            ev,
+            a.reshape(-1),
+            G.sum(axis=1),
+            "bias_wrong_axis",
+            f"bias gradient summed over the wrong axis: yours has {n} entries, one per "
+            f"example (dy summed over the {G.shape[1]} units); torch sums over the batch, "
+            f"shape {ev.torch.shape}",
+            "sum over the batch: db = dy.sum(axis=0) (columns: dZ.sum(axis=1, keepdims=True))",
+            "bias",
+        )
     if a.ndim == 2 and a.shape[1] == n and a.size == n * ev.torch.size and n != a.shape[0]:
         return accept(
             ev,

@@ -238,6 +238,7 @@ def param_rows(
             "gradient",
             f"{what}_grad",
             W=s.user(key, s.state64[key]),
+            G=np.asarray(tf64.upstream[i], np.float64),
         )
         row.evidence.context["e2e"] = (yours.grads.get(name), s.user(key, s.ref64.grads[key]))
         rows.append(row)

@@ -19,7 +19,14 @@ class Dense:
             self.dW = self.A_prev @ dZ.T  # BUG: (in, out)
         else:
             self.dW = dZ @ self.A_prev.T
-        self.db = dZ if self.bug == "db_per_example" else dZ.sum(axis=1, keepdims=True)
+        if self.bug == "db_per_example":
+            self.db = dZ  # BUG: not summed
+        elif self.bug == "db_wrong_axis":
+            self.db = dZ.sum(axis=0, keepdims=True)  # BUG: over the units, not the examples
+        elif self.bug == "db_scalar":
+            self.db = np.sum(dZ)  # BUG: over everything
+        else:
+            self.db = dZ.sum(axis=1, keepdims=True)
         return self.W.T @ dZ
 
 
