@@ -271,6 +271,18 @@ EXAMPLE_LIST = [
         ("forward", "loss", "other_loss"),
     ),
     Example(
+        "layers-tanh-at-output",
+        "tanh backward evaluated at the output: 1 - tanh(y)²",
+        _l(act=L.TanhAtOutput),
+        ("backward", "layers[3]", "derivative_at_output"),
+    ),
+    Example(
+        "layers-bce-on-every-output",
+        "a BCE on every softmax output",
+        _l(output=L.Softmax, loss=L.BCEOnEveryOutput),
+        ("forward", "loss", "other_loss"),
+    ),
+    Example(
         "layers-mse-on-sigmoid",
         "MSE on the sigmoid output of a binary net",
         _l(head="binary", sizes=(30, 16, 1), output=L.Sigmoid, loss=L.MeanSquaredErrorOnProbs),

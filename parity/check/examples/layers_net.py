@@ -169,6 +169,23 @@ class HalfMeanSquaredError(MeanSquaredError):
         return self.diff / self.diff.size  # consistent with the ½
 
 
+class TanhAtOutput(Tanh):
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        return dy * (1 - np.tanh(self.y) ** 2)  # MISTAKE: tanh'(y), not tanh'(x) = 1 - y²
+
+
+class BCEOnEveryOutput:
+    """A binary cross-entropy on every softmax output, summed over the classes."""
+
+    def forward(self, p: np.ndarray, y: np.ndarray) -> float:
+        self.p, self.t = p, np.eye(p.shape[1])[y]
+        bce = -(self.t * np.log(p) + (1 - self.t) * np.log(1 - p))
+        return float(bce.sum() / len(p))  # MISTAKE (of definition): not -log p[y]
+
+    def backward(self) -> np.ndarray:
+        return (self.p - self.t) / (self.p * (1 - self.p)) / len(self.p)
+
+
 class LinearL2(Linear):
     def backward(self, dy: np.ndarray) -> np.ndarray:
         dx = super().backward(dy)
