@@ -112,3 +112,11 @@ def test_a_non_square_weight_used_transposed_raises_and_is_named():
     d = check(Functional(uses_W1_transposed, F.init_params((64, 32, 10)))).first_divergence
     assert (d.stage, d.name, d.diagnosis.pattern) == ("forward", "loss", "transposed")
     assert "W1" in d.diagnosis.text
+
+
+def test_l2_with_a_second_mistake_names_both():
+    d = EXAMPLES["functional-l2-and-missing-mean"].run().first_divergence
+    assert "L2 penalty" in d.diagnosis.text and "a second mistake" in d.diagnosis.text
+    assert "factor N" in d.diagnosis.text
+    d = EXAMPLES["functional-l2-in-loss"].run().first_divergence
+    assert "second mistake" not in d.diagnosis.text

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from parity.check.adapters.probes import KNOWN
-from parity.check.diagnose.acceptance import DOC, PITFALLS, Variant, accept
+from parity.check.diagnose.acceptance import DOC, PITFALLS, Variant, accept, factors
 from parity.check.diagnose.derivatives import derivative_variants
 from parity.check.diagnose.loss import (
     l2_penalty,
@@ -27,26 +27,6 @@ from parity.check.rows import Diagnosis, Evidence
 
 __all__ = ["BY_ROLE", "DOC", "PITFALLS", "Variant", "accept", "l2_penalty",
            "repeat_accumulated", "repeat_stateful"]  # fmt: skip
-
-
-def factors(n: int, d: int) -> list[tuple[str, float, str]]:
-    """``(label, c, meaning)``: the constant factors a port commonly gets wrong."""
-    out = [
-        ("N", n, "a missing 1/N: a sum over the batch where torch takes the mean"),
-        ("1/N", 1 / n, "an extra 1/N: the batch mean taken twice"),
-        ("N·D", n * d, "a missing 1/(N·D): torch's mean runs over all N·D outputs"),
-        ("D", d, "a mean over N where torch's MSELoss averages over all N·D elements"),
-        ("2", 2.0, "a factor 2: e.g. d(x-y)²/dx = 2(x-y) where torch has no 2, or a ½ missing"),
-        ("1/2", 0.5, "a factor ½: a ½·(x-y)² loss, or the 2 of d(x-y)²/dx missing"),
-        ("-1", -1.0, "the sign flipped: e.g. y - p where torch has p - y"),
-    ]
-    seen: set[float] = set()
-    unique = []
-    for label, c, meaning in out:
-        if c not in seen and c != 1:
-            seen.add(c)
-            unique.append((label, c, meaning))
-    return unique
 
 
 def _undo(label: str, c: float) -> str:

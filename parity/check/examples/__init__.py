@@ -149,6 +149,12 @@ EXAMPLE_LIST = [
         ("forward", "loss", "l2_regulariser"),
     ),
     Example(
+        "functional-l2-and-missing-mean",
+        "an L2 penalty in the loss and dscores not divided by N",
+        _f("l2_and_missing_mean"),
+        ("forward", "loss", "l2_regulariser"),
+    ),
+    Example(
         "functional-accumulate",
         "update keeps a running sum of gradients",
         _f(update="accumulate"),
