@@ -186,9 +186,7 @@ def _accumulated(name: str, t: int, yours: YourTraining, torch_t: np.ndarray) ->
     return [("accumulated_gradients", text, fix, previous + torch_t, "accumulate")]
 
 
-def _replayed(
-    name: str, t: int, yours: YourTraining, opt: Optim, biases: list[str]
-) -> list[Any]:
+def _replayed(name: str, t: int, yours: YourTraining, opt: Optim, biases: list[str]) -> list[Any]:
     """Your parameter after step ``t`` under each known update rule, from your gradients;
     and under torch's rule with the biases (or the weights) stepped without ``lr``."""
     torch_text, torch_rule = updates.torch_rule(opt)
