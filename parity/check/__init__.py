@@ -6,7 +6,8 @@
 >>> print(report.table())  # doctest: +SKIP
 
 ``Functional`` wraps a CS231n-style ``loss_fn(X, y, params) -> (loss, grads)``; ``Layers``
-wraps layer objects with ``forward``/``backward`` and a loss object. ``check`` runs the
+wraps layer objects with ``forward``/``backward`` and a loss object; ``Torch`` your PyTorch
+port (``nn.Module``, loss, optimizer). ``check`` runs the
 stages (structure, forward, backward, a finite-difference oracle on your own loss, training)
 against ``torch_impl`` and returns a ``CheckReport``. Importing this package does not import
 torch or matplotlib; they load when a check runs or a figure is written. See docs/CHECK.md.
@@ -14,6 +15,8 @@ torch or matplotlib; they load when a check runs or a figure is written. See doc
 
 from parity.check.adapters.functional import Functional
 from parity.check.adapters.layers import Layers
+from parity.check.adapters.torch_port import Torch
+from parity.check.adapters.wrappers import Wrapped, WrappedLoss
 from parity.check.api import assert_matches_torch, check
 from parity.check.report import CheckReport
 from parity.check.rows import Diagnosis, Divergence, Row
@@ -25,6 +28,9 @@ __all__ = [
     "Functional",
     "Layers",
     "Row",
+    "Torch",
+    "Wrapped",
+    "WrappedLoss",
     "assert_matches_torch",
     "check",
 ]

@@ -89,7 +89,9 @@ def statistics(yours: object, torch_value: np.ndarray) -> str:
     if zeros.any() and a.size > 1:
         parts.append(f"yours non-zero at {(a[zeros] != 0).mean():.0%} of torch's exact zeros")
     t, y = torch_value.ravel(), a.ravel()
-    if t.size > 1 and t.std() > 0 and y.std() > 0:
+    if t.size == 1:  # one number (the loss): yours and torch's, no slope of one point
+        return ", ".join([*parts, f"yours {y[0]:.6g}, torch's {t[0]:.6g}"])
+    if t.std() > 0 and y.std() > 0:
         parts.append(f"correlation {np.corrcoef(t, y)[0, 1]:.3f}")
     tt = float(t @ t)
     if tt > 0:

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from parity import errors
+from parity.check import against as two_sides
 from parity.check import pipeline
 from parity.check.adapters.functional import Functional
 from parity.check.adapters.layers import Layers
@@ -20,10 +22,11 @@ from parity.check.adapters.mapping import decide
 from parity.check.inputs import check_choice, check_positive_int, check_real
 from parity.check.report import CheckReport
 from parity.check.run import dataset
+from parity.check.run.optimizers import OPTIMIZERS, validated
+from parity.check.run.oracle import MODES as ORACLE_MODES
 from parity.errors import InputError, InputTypeError, StructureError
 from parity.spec import check_seed
 
-OPTIMIZERS = ("sgd", "adam")
 DTYPES = ("float64", "float32")
 
 
@@ -46,7 +49,7 @@ def _settings(impl: Any, kw: dict[str, Any]) -> dict[str, Any]:
     """Validated settings (TypeError / ValueError naming the argument)."""
     if not isinstance(impl, (Functional, Layers)):
         raise InputTypeError(
-            f"check needs a parity.check.Functional or Layers, got {type(impl).__name__}"
+            f"check needs a parity.check.Functional, Layers or Torch, got {type(impl).__name__}"
         )
     out = {
         "style": impl.style,
@@ -56,6 +59,7 @@ def _settings(impl: Any, kw: dict[str, Any]) -> dict[str, Any]:
         "lr": check_real(kw["lr"], "lr", positive=True),
         "momentum": check_real(kw["momentum"], "momentum"),
         "dtype": check_choice(kw["dtype"], "dtype", DTYPES),
+        "oracle": check_choice(kw["oracle"], "oracle", tuple(ORACLE_MODES)),
         "seed": check_seed(kw["seed"]),
         "batch_size": None
         if kw["batch_size"] is None
@@ -64,8 +68,22 @@ def _settings(impl: Any, kw: dict[str, Any]) -> dict[str, Any]:
     momentum = float(out["momentum"])  # type: ignore[arg-type]
     if momentum >= 1:
         raise InputError(f"momentum must be in [0, 1), got {momentum}")
-    if out["optimizer"] == "adam" and momentum:
-        raise InputError("momentum applies to optimizer='sgd' (Adam has its own betas)")
+    name = str(out["optimizer"])
+    raw = kw["optimizer_options"]
+    if raw is not None and not isinstance(raw, dict):
+        raise errors.InputTypeError(f"optimizer_options must be a dict, got {type(raw).__name__}")
+    options = dict(raw or {})
+    if momentum:
+        if name not in ("sgd", "rmsprop"):
+            raise InputError(
+                f"momentum applies to optimizer='sgd' or 'rmsprop' ({name} has its own betas)"
+            )
+        if options.get("momentum", momentum) != momentum:
+            raise InputError("momentum given twice, as momentum= and in optimizer_options")
+        options["momentum"] = momentum
+    chosen = validated(name, options)
+    out["optimizer_options"] = chosen
+    out["momentum"] = chosen.get("momentum", 0.0)
     return out
 
 
@@ -100,17 +118,24 @@ def check(
     optimizer: str = "sgd",
     lr: float = 0.1,
     momentum: float = 0.0,
+    optimizer_options: dict[str, Any] | None = None,
     batch_size: int | None = None,
+    oracle: str = "full",
     dtype: str = "float64",
     seed: int = 0,
     X: np.ndarray | None = None,
     y: np.ndarray | None = None,
+    against: Functional | Layers | None = None,
 ) -> CheckReport:
     """Check ``impl`` against torch on ``rows`` rows (default 64) of ``dataset`` (default: the
     head's: digits, breast_cancer or diabetes) or of your ``X`` and ``y``.
 
     ``steps > 0`` adds that many lock-step training steps (full batch unless
-    ``batch_size``) with ``optimizer`` (``"sgd"`` with ``momentum``, or ``"adam"``) at ``lr``.
+    ``batch_size``) with ``optimizer`` (torch.optim's ``"sgd"``, ``"adam"``, ``"adamw"``,
+    ``"rmsprop"`` or ``"adagrad"``) at ``lr``, with ``optimizer_options`` (torch's names:
+    ``{"betas": (0.9, 0.99), "eps": 1e-7, "weight_decay": ...}``; ``momentum=`` is a shortcut).
+    ``oracle``: ``"full"`` (a dozen entries per parameter), ``"quick"`` (three) or ``"off"``;
+    the report's notes and ``settings["oracle_calls"]`` say how often it called your loss.
     ``dtype="float32"`` runs your code in float32 and judges it against torch in float64,
     with torch-float32's own error as the yardstick. Raises TypeError / ValueError for bad
     arguments or a broken contract (see docs/CHECK.md); a mismatch is a report, not an error.
@@ -123,6 +148,8 @@ def check(
             "optimizer": optimizer,
             "lr": lr,
             "momentum": momentum,
+            "optimizer_options": optimizer_options,
+            "oracle": oracle,
             "dtype": dtype,
             "seed": seed,
             "batch_size": batch_size,
@@ -131,11 +158,21 @@ def check(
     source = {"dataset": dataset, "X": X, "y": y, "rows": rows}
     data = _rows_for(impl, source, settings["dtype"], settings["seed"])
     settings.update(data=data.source, rows=len(data.X))
+    if against is not None and not isinstance(against, (Functional, Layers)):
+        raise errors.InputTypeError(
+            f"against= needs a parity.check.Torch, Functional or Layers, got "
+            f"{type(against).__name__}"
+        )
     with _torch_state():
         try:
             net, kinds = decide(
                 impl, data.X.shape[1], _n_out(impl, data), data.X, data.y, settings["seed"]
             )
+            if against is not None:
+                other = decide(
+                    against, data.X.shape[1], _n_out(against, data), data.X, data.y,
+                    settings["seed"],
+                )  # fmt: skip
         except StructureError as err:
             return CheckReport(
                 False,
@@ -148,7 +185,12 @@ def check(
                 err.message,
                 seconds=time.perf_counter() - start,
             )
-        report = pipeline.run(impl, net, kinds, data, settings, _header(impl, settings))
+        header = _header(impl, settings)
+        if against is not None:
+            header += f"; your port: {against.style}"
+            report = two_sides.run(impl, against, ((net, kinds), other), data, settings, header)
+        else:
+            report = pipeline.run(impl, net, kinds, data, settings, header)
     report.seconds = time.perf_counter() - start
     return report
 

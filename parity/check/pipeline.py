@@ -17,12 +17,13 @@ from parity.check.adapters.functional import Functional
 from parity.check.adapters.layers import Layers
 from parity.check.adapters.mapping import torch_state
 from parity.check.adapters.structure import Net
+from parity.check.adapters.torch_port import Torch
 from parity.check.diagnose import precision
 from parity.check.diagnose.determinism import repeat_rows
 from parity.check.diagnose.naming import diagnose
 from parity.check.diagnose.transposed import retry
 from parity.check.report import CheckReport
-from parity.check.rows import ALSO, FAILS, NOT_COUNTED, ROOT, Diagnosis, Divergence, Row
+from parity.check.rows import ALSO, FAILS, NOT_COUNTED, ROOT, ROUNDING, Diagnosis, Divergence, Row
 from parity.check.run import dataset, reference, stages, training
 from parity.check.run.candidate import (
     YourTrace,
@@ -30,8 +31,9 @@ from parity.check.run.candidate import (
     layers_teacher_forced,
     layers_trace,
 )
-from parity.check.run.context import Setup
-from parity.check.run.oracle import oracle_rows, verdict
+from parity.check.run.context import Setup, where
+from parity.check.run.optimizers import Optim
+from parity.check.run.oracle import MODES, oracle_rows, verdict
 
 
 def setup(impl: Functional | Layers, net: Net, data: dataset.Rows, dtype: str, seed: int) -> Setup:
@@ -81,16 +83,32 @@ def static_rows(
 
 
 def _oracle(
-    impl: Functional | Layers, s: Setup, data: dataset.Rows, first: YourTrace, rows: list[Row]
+    impl: Functional | Layers,
+    s: Setup,
+    data: dataset.Rows,
+    first: YourTrace,
+    rows: list[Row],
+    settings: dict[str, Any],
 ) -> tuple[list[Row], str]:
     """The oracle on your first call's gradients (float64 checks), or a fresh float64 call;
-    not at all when your ``loss_fn`` keeps state between calls."""
+    not at all when your ``loss_fn`` keeps state between calls, or with ``oracle="off"``.
+    ``settings["oracle_calls"]`` counts its calls of your loss."""
+    settings["oracle_calls"] = 0
+    mode = settings.get("oracle", "full")
+    if mode == "off":
+        return [], "oracle='off' (so a backward bug and a different definition look alike)"
     if any(r.name == "loss_fn" and not r.ok for r in rows):
         return [], "your loss_fn keeps state between calls, so differences of it mean nothing"
+    if first.errors:  # the same call would raise again: say where it did
+        key, err = next(iter(first.errors.items()))
+        return [], f"your code raised in {where(key)}: {err}"
     if first.loss is not None and not np.isfinite(first.loss):
         return [], f"your loss is {first.loss} (not finite), so differences of it mean nothing"
     grads = first.grads if s.dtype == "float64" and first.grads and not first.errors else None
-    oracle, why = oracle_rows(impl, data.X, data.y, s.seed, grads, _focus(s, first))
+    oracle, why, calls = oracle_rows(
+        impl, data.X, data.y, s.seed, grads, _focus(s, first), MODES[mode]
+    )
+    settings["oracle_calls"] = calls
     if all(r.ok for r in rows):
         for r in oracle:
             r.status = r.status if r.ok else NOT_COUNTED
@@ -117,10 +135,10 @@ def _training(
 ) -> tuple[list[Row], dict[str, np.ndarray]]:
     if not settings["steps"]:
         return [], {}
-    opt = (settings["optimizer"], settings["lr"], settings["momentum"])
+    opt = Optim.of(settings)
     batches = dataset.batches(len(data.X), settings["steps"], settings["batch_size"], s.seed)
     rows, yours, ref = training.train_rows(impl, s, batches, opt)
-    return rows, {"yours": np.array(yours.losses), "torch": ref.losses}
+    return rows, {"yours": np.array(yours.losses), "torch": ref.losses, "trained": yours}
 
 
 def _diagnose(impl: Functional | Layers, s: Setup, rows: list[Row]) -> None:
@@ -143,6 +161,37 @@ def _float32_inside(
     return precision.diagnosis(rows32)
 
 
+def _model_dtype(
+    impl: Functional | Layers, s: Setup, kinds: list[str], row: Row
+) -> Diagnosis | None:
+    """A ``Torch`` port whose parameters are in another dtype than the rows (a float32 model
+    fed float64 data) raises in torch: verified by checking the model cast to the rows' dtype
+    (every row then agrees with torch)."""
+    if not isinstance(impl, Torch) or not row.raised or impl.dtype() == s.dtype:
+        return None
+    fixed = impl.cast(s.dtype)
+    rows, _ = static_rows(fixed, setup(fixed, s.net, _rows_of(s), s.dtype, s.seed), kinds)
+    if not rows or not all(r.ok for r in rows):
+        return None
+    worst = max(rows, key=lambda r: r.scaled)
+    model = "model.double()" if s.dtype == "float64" else "model.float()"
+    return Diagnosis(
+        "model_dtype",
+        f"your model's parameters are {impl.dtype()} and the rows {s.dtype}: torch does not "
+        f"cast between them, so the first Linear raises (with the model in {s.dtype} every "
+        f"row agrees with torch)",
+        f"{model} before training (or feed it {impl.dtype()} data: X.to(torch.{impl.dtype()}) "
+        f"and check with dtype={impl.dtype()!r})",
+        worst.scaled,
+        worst.tol,
+        pitfall="docs/PORTING.md#float64-numpy-vs-float32-torch",
+    )
+
+
+def _rows_of(s: Setup) -> dataset.Rows:
+    return dataset.Rows(s.X, s.y, None, "")
+
+
 def run(
     impl: Functional | Layers,
     net: Net,
@@ -156,8 +205,9 @@ def run(
     rows, yours = static_rows(impl, s, kinds)
     rows += repeat_rows(impl, s, yours)
     first = stages.mark(rows)
-    oracle, why = _oracle(impl, s, data, yours, rows)
+    oracle, why = _oracle(impl, s, data, yours, rows, settings)
     train, curves = _training(impl, s, data, settings)
+    trained = curves.pop("trained", None)
     t_root = training.mark_training(train, first is not None)
     if first is None and t_root is not None:
         first = len(rows) + len(oracle) + t_root
@@ -165,6 +215,11 @@ def run(
     _diagnose(impl, s, all_rows)
     if first is not None and first < len(rows):
         found = _float32_inside(impl, s, kinds, data, yours)
+        if found is not None:  # the other rows that fail by as little are that rounding too
+            for r in all_rows[:first] + all_rows[first + 1 : len(rows)]:
+                if r.status == ALSO:
+                    r.status, r.diagnosis = ROUNDING, None
+        found = found or _model_dtype(impl, s, kinds, all_rows[first])
         all_rows[first].diagnosis = found or all_rows[first].diagnosis
     divergence = None
     if first is not None:
@@ -178,13 +233,21 @@ def run(
         header,
         settings,
         net.tree,
-        notes=_notes(impl, net, why),
+        notes=_notes(impl, net, why, settings),
         curves=curves,
+        trained=trained,
     )
 
 
-def _notes(impl: Functional | Layers, net: Net, oracle_problem: str) -> list[str]:
+def _notes(
+    impl: Functional | Layers, net: Net, oracle_problem: str, settings: dict[str, Any]
+) -> list[str]:
     notes = [f"layout: {net.layout} (decided by {net.layout_how})"]
+    if getattr(impl, "columns", False):
+        notes = [
+            "layout: columns (your code gets X (D, N); weights (out, in), biases (out, 1); "
+            f"decided by {getattr(impl, 'columns_by', '')})"
+        ]
     if isinstance(impl, Functional):
         notes.append(
             "Functional style: no layers to look inside, so a mistake is localised to "
@@ -197,4 +260,9 @@ def _notes(impl: Functional | Layers, net: Net, oracle_problem: str) -> list[str
         )
     if oracle_problem:
         notes.append(f"oracle not run: {oracle_problem}")
+    else:
+        notes.append(
+            f"oracle ({settings.get('oracle', 'full')}): {settings['oracle_calls']} calls of "
+            "your loss"
+        )
     return notes

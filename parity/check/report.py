@@ -75,6 +75,7 @@ class CheckReport:
     notes: list[str] = field(default_factory=list)
     curves: dict[str, np.ndarray] = field(default_factory=dict)
     seconds: float = 0.0
+    trained: Any = field(default=None, repr=False)  # your side of the training steps
 
     def table(self) -> str:
         """The rows as a table in execution order, then the first divergence and verdict."""

@@ -101,7 +101,6 @@ def self_check(request: dict[str, Any]) -> dict[str, CheckReport]:
 
 def demo(request: dict[str, Any]) -> dict[str, CheckReport]:
     """``--demo``: the correct examples; ``--demo NAME``: that one; ``--demo list``: none."""
-    from parity.check.api import check
     from parity.check.examples import CORRECT, EXAMPLES
 
     dtype = request["kw"]["dtype"]
@@ -116,11 +115,11 @@ def demo(request: dict[str, Any]) -> dict[str, CheckReport]:
     if len(names) == 1:
         e = EXAMPLES[names[0]]
         print(f"demo {e.name}: {e.planted or 'a correct implementation'}")
-        return _single(check(e.build(), **{"dtype": dtype, **e.check}))
+        return _single(e.run(dtype=dtype))
     reports = {}
     for name in names:
         e = EXAMPLES[name]
-        reports[name] = check(e.build(), **{"dtype": dtype, **e.check})
+        reports[name] = e.run(dtype=dtype)
         print(f"demo {name}:\n{reports[name].table()}\n")
     print("more: nn-parity check --demo list")
     return reports

@@ -20,6 +20,7 @@ STAGES = ("structure", "forward", "backward", "oracle", "training")
 OK, ROOT, ALSO, INHERITED, FAILS = "ok", "FIRST DIVERGENCE", "also wrong", "inherited", "fails"
 NOT_RUN = "not run"  # an earlier call of yours raised, so this value was never computed
 NOT_COUNTED = "not counted"  # an oracle row disagreeing where torch agrees with you row for row
+ROUNDING = "float32 rounding"  # fails only by the float32 rounding the first divergence names
 # diagnoses whose evidence is the layer's own (teacher-forced) agreement with torch
 IN_THE_CHAIN = ("raised", "wrong_only_in_chain")
 

@@ -3,13 +3,15 @@
 ::
 
     nn-parity check FILE.py[:NAME] (--dataset D | --data F --target T) [--rows N]
-                    [--steps N --lr LR --optimizer sgd|adam] [--momentum M] [--batch-size N]
+                    [--steps N --lr LR --optimizer sgd|adam|adamw|rmsprop|adagrad]
+                    [--momentum M] [--opt KEY=VALUE ...] [--batch-size N]
+                    [--oracle full|quick|off]
                     [--dtype float64|float32] [--seed N] [--out DIR] [--json FILE]
     nn-parity check --self [--dataset D] [...]
     nn-parity check --demo [NAME]
 
 ``NAME`` (default ``implementation``) is a zero-argument callable in ``FILE`` returning a
-``parity.check.Functional`` or ``Layers``. Exit status: 0 when everything agrees, 1 on a
+``parity.check.Functional``, ``Layers`` or ``Torch``. Exit status: 0 when everything agrees, 1 on a
 mismatch, 2 on bad input (one ``nn-parity: error:`` line; for a structure that does not fit,
 the mapping is printed as a tree with the bad row marked).
 """
@@ -99,8 +101,29 @@ def _data_options(p: argparse.ArgumentParser) -> None:
 def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", type=int, default=0, metavar="N", help="lock-step training steps")
     p.add_argument("--lr", type=float, default=0.1, help="learning rate of the steps")
-    p.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd", help="torch.optim rule")
+    p.add_argument(
+        "--optimizer",
+        choices=("sgd", "adam", "adamw", "rmsprop", "adagrad"),
+        default="sgd",
+        help="torch.optim rule",
+    )
     p.add_argument("--momentum", type=float, default=0.0, metavar="M", help="SGD momentum")
+    p.add_argument(
+        "--opt",
+        type=_option,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a torch.optim hyper-parameter by torch's name, repeatable: --opt eps=1e-7 "
+        "--opt betas=0.9,0.99 --opt nesterov=true",
+    )
+    p.add_argument(
+        "--oracle",
+        choices=("full", "quick", "off"),
+        default="full",
+        help="finite differences of your loss: a dozen entries per parameter, three, or none "
+        "(for slow code; the report says how many calls it made)",
+    )
     p.add_argument(
         "--batch-size",
         type=int,
@@ -140,14 +163,31 @@ def _check_options(args: argparse.Namespace) -> None:
         raise bad(f"--lr must be a positive finite number, got {args.lr}")
     if not 0 <= args.momentum < 1:
         raise bad(f"--momentum must be in [0, 1), got {args.momentum}")
-    if args.momentum and args.optimizer != "sgd":
-        raise bad(f"--momentum applies to --optimizer sgd only, not {args.optimizer}; drop it")
+    if args.momentum and args.optimizer not in ("sgd", "rmsprop"):
+        raise bad(
+            f"--momentum applies to --optimizer sgd or rmsprop, not {args.optimizer} (it has "
+            "its own betas); drop it"
+        )
     if not math.isfinite(args.timeout) or args.timeout <= 0:
         raise bad(f"--timeout must be a positive number of seconds, got {args.timeout}")
     if args.data and not args.target:
         raise bad("--data needs --target (the column to predict)")
     if args.target and not args.data:
         raise bad("--target goes with --data")
+
+
+def _option(text: str) -> tuple[str, Any]:
+    """An argparse type: ``KEY=VALUE``, the value a number, ``a,b`` (betas) or true/false."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    if value.lower() in ("true", "false"):
+        return key, value.lower() == "true"
+    try:
+        numbers = tuple(float(v) for v in value.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{key}: expected a number, got {value!r}") from None
+    return key, numbers if len(numbers) > 1 else numbers[0]
 
 
 def _check_kwargs(args: argparse.Namespace) -> dict[str, Any]:
@@ -157,6 +197,8 @@ def _check_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "optimizer": args.optimizer,
         "lr": args.lr,
         "momentum": args.momentum,
+        "optimizer_options": dict(args.opt),
+        "oracle": args.oracle,
         "batch_size": args.batch_size,
         "dtype": args.dtype,
         "seed": args.seed,

@@ -3,7 +3,7 @@ name: ``from conftest import ...`` would find another folder's conftest in a ful
 
 from __future__ import annotations
 
-from parity.check import CheckReport, check
+from parity.check import CheckReport
 from parity.check.examples import Example
 from parity.check.rows import IN_THE_CHAIN
 
@@ -12,7 +12,7 @@ def assert_finds(example: Example) -> CheckReport:
     """A correct example passes; a buggy one names its first divergence (stage and your name)
     and its diagnosis, verified within the tolerance, with a pitfall link (or, for a layer
     wrong only in the chain, its teacher-forced agreement as the evidence)."""
-    report = check(example.build(), **example.check)
+    report = example.run()
     if example.expect is None:
         assert report.ok, report.table()
         assert report.first_divergence is None

@@ -140,9 +140,9 @@ def test_structure_failure_exits_2_with_the_tree(cli, tmp_path):
 
 @pytest.mark.parametrize(
     ("argv", "message"),
-    [(["--optimizer", "rmsprop"], "invalid choice"),
+    [(["--optimizer", "lbfgs"], "invalid choice"),
      (["--rows", "0"], "--rows must be at least 1, got 0 (see nn-parity check --help)"),
-     (["--dataset", "diabetes"], "regression task"),
+     (["--dataset", "diabetes"], "cannot supply targets for the multiclass head"),
      (["--target", "y"], "--target goes with --data"),
      (["--self", "--demo"], "not allowed with argument")],
 )  # fmt: skip

@@ -26,14 +26,16 @@ def test_example(example):
 
 
 def test_both_styles_have_a_correct_example_and_every_pattern_is_planted():
-    assert CORRECT == ["functional", "layers"]
+    assert CORRECT == ["functional", "layers", "library-stored", "library-renamed",
+                       "library-in-place", "library-optimizer-inside", "torch-port",
+                       "torch-port-equals-original"]  # fmt: skip
     planted = {e.expect[2] for e in EXAMPLE_LIST if e.expect}
     required = {"factor", "transposed", "relu_mask", "leaky_relu_mask", "derivative_from_input",
                 "derivative_missing_factor", "bias_not_summed", "softmax_before_cross_entropy",
                 "accumulated_gradients", "update_rule", "l2_regulariser"}  # fmt: skip
     assert required <= planted
     styles = {type(EXAMPLES[n].build()).__name__ for n in EXAMPLES}
-    assert styles == {"Functional", "Layers"}
+    assert styles == {"Functional", "Layers", "Torch"}
 
 
 def _anchors(page: Path) -> set[str]:
@@ -110,3 +112,11 @@ def test_a_non_square_weight_used_transposed_raises_and_is_named():
     d = check(Functional(uses_W1_transposed, F.init_params((64, 32, 10)))).first_divergence
     assert (d.stage, d.name, d.diagnosis.pattern) == ("forward", "loss", "transposed")
     assert "W1" in d.diagnosis.text
+
+
+def test_l2_with_a_second_mistake_names_both():
+    d = EXAMPLES["functional-l2-and-missing-mean"].run().first_divergence
+    assert "L2 penalty" in d.diagnosis.text and "a second mistake" in d.diagnosis.text
+    assert "factor N" in d.diagnosis.text
+    d = EXAMPLES["functional-l2-in-loss"].run().first_divergence
+    assert "second mistake" not in d.diagnosis.text

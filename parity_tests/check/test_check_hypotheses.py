@@ -23,6 +23,7 @@ from parity.check.diagnose.hypotheses import (
 )
 from parity.check.rows import Evidence
 from parity.check.run import update_rules as updates
+from parity.check.run.optimizers import Optim, validated
 
 rng = np.random.default_rng(0)
 T = rng.standard_normal((5, 5))
@@ -122,12 +123,15 @@ def test_replays_of_torchs_rules_equal_torch_optim(rule, make):
     assert np.abs(rule(p0, grads, 0.1)["w"] - _torch_steps(make, p0, grads)).max() < 1e-15
 
 
-@pytest.mark.parametrize(("optimizer", "momentum"), [("sgd", 0.0), ("sgd", 0.9), ("adam", 0.0)])
+@pytest.mark.parametrize(("optimizer", "momentum"),
+                         [("sgd", 0.0), ("sgd", 0.9), ("adam", 0.0), ("adamw", 0.0),
+                          ("rmsprop", 0.9), ("adagrad", 0.0)])  # fmt: skip
 def test_candidates_never_include_torchs_own_rule(optimizer, momentum):
     p0 = {"w": rng.standard_normal(7)}
     grads = [{"w": rng.standard_normal(7)} for _ in range(3)]
-    own = updates.torch_rule(optimizer, momentum)[1](p0, grads, 0.1)["w"]
-    for _, text, rule, _ in updates.candidates(optimizer, momentum):
+    opt = Optim(optimizer, 0.1, validated(optimizer, {"momentum": momentum} if momentum else {}))
+    own = updates.torch_rule(opt)[1](p0, grads, 0.1)["w"]
+    for _, text, rule, _ in updates.candidates(opt):
         assert np.abs(rule(p0, grads, 0.1)["w"] - own).max() > 1e-9, text
 
 

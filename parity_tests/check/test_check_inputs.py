@@ -110,15 +110,15 @@ def test_bad_construction(case):
 
 
 CALL = {
-    "not an implementation": (lambda: check(LOSS), TypeError, "Functional or Layers"),
+    "not an implementation": (lambda: check(LOSS), TypeError, "Functional, Layers or Torch"),
     "unknown dataset": (lambda: check(Functional(LOSS, P), "mnist"), ValueError,
                         "unknown dataset 'mnist'"),
     "dataset of another task": (lambda: check(Functional(LOSS, P), "diabetes"), ValueError,
-                                "regression task but your implementation's head is 'multiclass'"),
+                                "cannot supply targets for the multiclass head"),
     "too many rows": (lambda: check(Functional(LOSS, P), rows=10**6), ValueError, "training rows"),
     "zero rows": (lambda: check(Functional(LOSS, P), rows=0), ValueError, "rows must be >= 1"),
     "negative steps": (lambda: check(Functional(LOSS, P), steps=-1), ValueError, "steps"),
-    "unknown optimizer": (lambda: check(Functional(LOSS, P), optimizer="rmsprop"), ValueError,
+    "unknown optimizer": (lambda: check(Functional(LOSS, P), optimizer="lbfgs"), ValueError,
                           "unknown optimizer"),
     "negative lr": (lambda: check(Functional(LOSS, P), lr=-0.1), ValueError, "lr must be"),
     "momentum 1": (lambda: check(Functional(LOSS, P), momentum=1.0), ValueError, "momentum"),

@@ -121,3 +121,17 @@ def test_the_entries_where_yours_and_torch_differ_are_probed_first_and_once():
     picked = _entries(grad, np.random.default_rng(0), np.array([3, 5, 15]))
     assert list(picked[:3]) == [3, 5, 15]
     assert len(set(picked)) == len(picked) == 15  # the 3, then 12 more: no entry twice
+
+
+def test_oracle_modes_count_their_calls_and_quick_still_tells_a_backward_bug():
+    from parity.check.examples import EXAMPLES
+
+    calls = {}
+    for mode in ("full", "quick", "off"):
+        report = check(EXAMPLES["functional-missing-mean"].build(), oracle=mode)
+        calls[mode] = report.settings["oracle_calls"]
+        if mode != "off":
+            assert report.verdict.startswith("backward bug"), report.verdict
+            assert f"oracle ({mode}): {calls[mode]} calls of your loss" in report.notes
+    assert calls["full"] > 3 * calls["quick"] > 0 == calls["off"]
+    assert "oracle='off'" in report.verdict

@@ -66,10 +66,16 @@ def test_every_step_prints_the_same_losses(outputs, make_tutorial):
         assert text == first, f"{step} prints other numbers than step1_numpy.py:\n{text}"
 
 
-def test_the_numpy_original_passes_the_check(outputs):
-    (text,) = [v for k, v in outputs.items() if k.startswith("check ")]
+@pytest.mark.parametrize("file", ["check_numpy.py", "check_torch.py"])
+def test_the_numpy_original_and_the_torch_port_pass_the_check(outputs, file):
+    (text,) = [v for k, v in outputs.items() if k.startswith(f"check {file} ")]
     assert "no divergence" in text and "verdict: agrees" in text, text
     assert "exit status" not in text
+
+
+def test_the_port_equals_the_original(outputs):
+    text = outputs["output compare_port.py"]
+    assert text.splitlines()[-1] == "your port equals your original: yes", text
 
 
 def test_the_page_is_current(outputs, make_tutorial):

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from parity.check.adapters import columns
 from parity.check.adapters.structure import LinearSpec
 from parity.check.inputs import (
     as_array,
@@ -32,10 +33,12 @@ LossFn = Callable[[np.ndarray, np.ndarray, dict[str, np.ndarray]], Any]
 UpdateFn = Callable[[dict[str, np.ndarray], dict[str, np.ndarray], float], Any]
 
 
-def _fits_as_bias(value: np.ndarray) -> bool:
-    """Where a bias is due (after a weight), a 0-D or 1-D array, or a ``(1, n)`` row (the
-    nnfs style), is that bias; the structure stage checks its width."""
-    return value.ndim <= 1 or value.shape[0] == 1
+def _fits_as_bias(value: np.ndarray, weight: np.ndarray) -> bool:
+    """Where a bias is due (after a weight), a 0-D or 1-D array, a ``(1, n)`` row (the nnfs
+    style) or a column ``(out, 1)`` beside an ``(out, in)`` weight (the column layout) is that
+    bias; the structure stage checks its width."""
+    column = value.ndim == 2 and value.shape[1] == 1 and weight.ndim == 2
+    return value.ndim <= 1 or value.shape[0] == 1 or (column and value.shape[0] == weight.shape[0])
 
 
 def _is_vector_weight(keys: list[str], at: int, params: Mapping[str, np.ndarray]) -> bool:
@@ -52,7 +55,7 @@ def _pairs(params: Mapping[str, np.ndarray]) -> list[tuple[str, str | None]]:
     pairs: list[tuple[str, str | None]] = []
     for at, key in enumerate(keys):
         value = params[key]
-        if pairs and pairs[-1][1] is None and _fits_as_bias(value):
+        if pairs and pairs[-1][1] is None and _fits_as_bias(value, params[pairs[-1][0]]):
             pairs[-1] = (pairs[-1][0], key)
         elif value.ndim == 2 or (value.ndim == 1 and _is_vector_weight(keys, at, params)):
             pairs.append((key, None))
@@ -84,8 +87,10 @@ class Functional:
         head: ``"multiclass"`` (softmax + cross-entropy on logits), ``"binary"`` (sigmoid +
             binary cross-entropy) or ``"regression"`` (mean squared error); torch's losses
             with ``reduction="mean"``.
-        layout: ``"auto"`` (from the shapes; a probe for square weights), ``"in_out"`` (your
-            ``W`` is ``(in, out)``, ``x @ W``) or ``"out_in"`` (torch's, ``x @ W.T``).
+        layout: ``"auto"`` (from the shapes; a probe for square weights; ``(out, 1)`` biases
+            mean columns), ``"in_out"`` (your ``W`` is ``(in, out)``, ``x @ W``), ``"out_in"``
+            (torch's, ``x @ W.T``) or ``"columns"`` (``X (D, N)``, ``W @ X + b`` with ``b``
+            ``(out, 1)``: ``parity.check.adapters.columns``).
         update: your own rule ``update(params, grads, lr)`` (in place), checked against
             ``torch.optim`` when ``check(steps=N)``; without it the check applies torch's rule.
     """
@@ -119,6 +124,15 @@ class Functional:
         self.activations = check_activations(activation, len(self.pairs) - 1)
         self.head = check_head(head)
         self.layout = check_layout(layout)
+        shapes = [(self.params[w].shape, None if b is None else self.params[b].shape)
+                  for w, b in self.pairs]  # fmt: skip
+        self.columns_by = "layout='columns'" if self.layout == "columns" else "the (out, 1) biases"
+        self.columns = self.layout == "columns" or (
+            self.layout == "auto" and columns.is_columns(*map(list, zip(*shapes, strict=True)))
+        )
+        if self.columns:  # your code gets X (D, N); weights are torch's (out, in)
+            self.loss_fn = columns.loss_fn(self.loss_fn, self.head)
+            self.layout = "out_in"
         self.update = (
             None
             if update is None

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from parity.check.adapters import columns
 from parity.check.adapters.probes import activation_kind
 from parity.check.adapters.structure import LinearSpec
 from parity.check.inputs import (
@@ -124,6 +125,17 @@ class Layers:
                 f"grad_weight=, grad_bias=) with your attribute names"
             )
         self._check_params()
+        self.user_layers = self.layers  # as your update rule gets them
+        specs = self.linears()
+        self.columns_by = "layout='columns'" if self.layout == "columns" else "the (out, 1) biases"
+        self.columns = self.layout == "columns" or (
+            self.layout == "auto"
+            and columns.is_columns([s.weight_shape for s in specs], [s.bias_shape for s in specs])
+        )
+        if self.columns:  # your layers get (features, N); weights are torch's (out, in)
+            self.layers = [columns.ColumnLayer(layer) for layer in self.layers]
+            self.loss = columns.ColumnLoss(self.loss, self.head)
+            self.layout = "out_in"
         self.kinds = None if kinds is None else self._check_kinds(kinds)
         self.update = (
             None if update is None else check_callable(update, "update", "update(layers, lr)")
@@ -269,7 +281,7 @@ class LayersRun:
         """Your ``update(layers, lr)``."""
         if self.impl.update is None:
             raise RuntimeError("step needs an update rule; the check applies torch's otherwise")
-        self.impl.update(self.impl.layers, lr)
+        self.impl.update(self.impl.user_layers, lr)
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         for i, layer in enumerate(self.impl.layers):

@@ -4,7 +4,7 @@ Every way this can fail is a ``LoadError`` (a ValueError) with one line that say
 change: no such file, not a ``.py`` file, the file raised while loading, no ``NAME`` in it,
 ``NAME`` not callable, ``NAME()`` raised, either called ``sys.exit`` (a ``SystemExit``;
 a KeyboardInterrupt still propagates), or it returned something other than a
-``parity.check.Functional`` or ``Layers``.
+``parity.check.Functional``, ``Layers`` or ``Torch`` (a ``Torch`` is a ``Layers``).
 """
 
 from __future__ import annotations
@@ -107,8 +107,8 @@ def load_implementation(spec: str) -> Functional | Layers:
     factory = getattr(module, name, None)
     if factory is None:
         raise LoadError(
-            f"{path} has no {name!r}; define def {name}(): return Functional(...) or "
-            f"Layers(...), or name another with {path}:NAME"
+            f"{path} has no {name!r}; define def {name}(): return Functional(...), "
+            f"Layers(...) or Torch(...), or name another with {path}:NAME"
         )
     if not callable(factory):
         raise LoadError(f"{path}:{name} is a {type(factory).__name__}, not a function")
@@ -121,6 +121,6 @@ def load_implementation(spec: str) -> Functional | Layers:
     if not isinstance(impl, (Functional, Layers)):
         raise LoadError(
             f"{path}:{name}() returned a {type(impl).__name__}; it must return a "
-            f"parity.check.Functional or parity.check.Layers"
+            f"parity.check.Functional, Layers or Torch"
         )
     return impl

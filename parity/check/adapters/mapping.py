@@ -120,7 +120,8 @@ def _layers_arrangement(impl: Layers) -> tuple[tuple[str, ...], str | None, list
             )
         if bad:
             break
-    if bad is None and labels[-1] != "linear" and labels[-1] != OUTPUT_FOR_HEAD.get(impl.head):
+    ends = ("linear", "identity", OUTPUT_FOR_HEAD.get(impl.head))  # identity: "linear activation"
+    if bad is None and labels[-1] not in ends:
         bad = (
             len(labels) - 1,
             f"the {impl.head} head has no {labels[-1]} after its last Linear"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-LAYOUTS = ("auto", "in_out", "out_in")
+LAYOUTS = ("auto", "in_out", "out_in", "columns")
 HEADS = ("multiclass", "binary", "regression")
 TORCH_LOSS = {
     "multiclass": "CrossEntropyLoss",
@@ -84,8 +84,9 @@ def in_out(shape: tuple[int, ...], layout: str) -> tuple[int, int]:
 
 
 def bias_fits(shape: tuple[int, ...], o: int) -> bool:
-    """A bias of ``shape`` for ``o`` outputs: ``(o,)``, nnfs's ``(1, o)``, or a scalar for one."""
-    return shape in ((o,), (1, o)) or (o == 1 and shape == ())
+    """A bias of ``shape`` for ``o`` outputs: ``(o,)``, nnfs's ``(1, o)``, a column ``(o, 1)``,
+    or a scalar for one."""
+    return shape in ((o,), (1, o), (o, 1)) or (o == 1 and shape == ())
 
 
 Bad = tuple[int, str, str]  # (Linear index, "weight" or "bias", why it does not fit)
@@ -164,7 +165,8 @@ def draw_tree(
             rows.append((f"{where}{acts[k]}", f"{2 * k + 1} {TORCH_ACT.get(acts[k], '?')}", ""))
     if output_activation is not None:
         where = f"{names[-1]} " if names else ""
-        rows.append((f"{where}{output_activation}", "(inside torch's loss)", ""))
+        twin = "nn.Identity" if output_activation == "identity" else "(inside torch's loss)"
+        rows.append((f"{where}{output_activation}", twin, ""))
     return render_rows(rows, f"yours -> torch nn.Sequential (layout {layout})")
 
 

@@ -17,12 +17,15 @@ PITFALLS = {
     "derivative": DOC + "activation-derivatives-from-the-output-not-the-input",
     "bias": DOC + "the-bias-gradient-sums-over-the-batch",
     "softmax": DOC + "softmax-before-crossentropyloss",
+    "bce": DOC + "bceloss-after-a-sigmoid-vs-bcewithlogitsloss-at-extreme-logits",
     "accumulate": DOC + "forgetting-zero_grad-gradients-accumulate",
     "momentum": DOC + "torchs-momentum-formula-vs-the-classical-one",
     "adam": DOC + "adam-bias-correction-and-where-eps-goes",
     "l2": DOC + "an-l2-penalty-in-the-loss-vs-weight_decay",
     "activation": DOC + "2-activations",
     "float32": DOC + "float64-numpy-vs-float32-torch",
+    "loss": DOC + "3-output-heads-and-losses",
+    "loop": DOC + "4-the-training-loop",
 }
 # (pattern, what yours does, the fix, yours under that mistake, key of PITFALLS)
 Variant = tuple[str, str, str, Any, str]
@@ -48,3 +51,23 @@ def accept(
     if distinct_from is not None and scaled_error(distinct_from, reference) <= tol:
         return None
     return Diagnosis(pattern, text, fix, residual, tol, PITFALLS[pitfall])
+
+
+def factors(n: int, d: int) -> list[tuple[str, float, str]]:
+    """``(label, c, meaning)``: the constant factors a port commonly gets wrong."""
+    out = [
+        ("N", n, "a missing 1/N: a sum over the batch where torch takes the mean"),
+        ("1/N", 1 / n, "an extra 1/N: the batch mean taken twice"),
+        ("N·D", n * d, "a missing 1/(N·D): torch's mean runs over all N·D outputs"),
+        ("D", d, "a mean over N where torch's MSELoss averages over all N·D elements"),
+        ("2", 2.0, "a factor 2: e.g. d(x-y)²/dx = 2(x-y) where torch has no 2, or a ½ missing"),
+        ("1/2", 0.5, "a factor ½: a ½·(x-y)² loss, or the 2 of d(x-y)²/dx missing"),
+        ("-1", -1.0, "the sign flipped: e.g. y - p where torch has p - y"),
+    ]
+    seen: set[float] = set()
+    unique = []
+    for label, c, meaning in out:
+        if c not in seen and c != 1:
+            seen.add(c)
+            unique.append((label, c, meaning))
+    return unique

@@ -18,6 +18,10 @@ Fn = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]  # (z, a, g) -> 
 FROM_OUTPUT = "cache the output y in forward and write the derivative in y"
 MASK = "dx = dy * (x > 0), with the mask of this layer's own input x"
 LEAK = "dx = dy * where(x > 0, 1, 0.01)"
+ONCE = (
+    "multiply by the derivative once: dx = dy * f'(x) (a loss backward that already "
+    "includes it must not be multiplied by it again)"
+)
 
 CORRECT: dict[str, Fn] = {
     "relu": lambda z, a, g: (z > 0).astype(z.dtype),
@@ -44,12 +48,20 @@ WRONG: dict[str, list[tuple[str, str, str, Fn]]] = {
         ("leaky_relu_mask", "Leaky ReLU backward passes dy unchanged where x == 0 (x >= 0 "
          "instead of x > 0); torch's slope at 0 is 0.01", LEAK,
          lambda z, a, g: np.where(z >= 0, 1.0, 0.01)),
+        *[("leaky_relu_slope", f"Leaky ReLU backward with slope {s:g} where x <= 0; the "
+           f"forward (and torch) use 0.01", "use the forward's slope in backward: " + LEAK,
+           lambda z, a, g, s=s: np.where(z > 0, 1.0, s)) for s in (0.1, 0.2, 0.3, 0.02, 0.05)],
     ],
     "tanh": [
         ("derivative_from_input", "tanh derivative taken from the input: 1 - x² instead of "
          "1 - y² (y = tanh x)", FROM_OUTPUT, lambda z, a, g: 1 - z * z),
         ("derivative_missing_factor", "tanh derivative 1 - y instead of 1 - y²", FROM_OUTPUT,
          lambda z, a, g: 1 - a),
+        ("derivative_twice", "tanh derivative applied twice: (1 - y²)²", ONCE,
+         lambda z, a, g: (1 - a * a) ** 2),
+        ("derivative_at_output", "tanh derivative evaluated at the output: tanh'(y) = "
+         "1 - tanh(y)² instead of tanh'(x) = 1 - y²", FROM_OUTPUT,
+         lambda z, a, g: 1 - np.tanh(a) ** 2),
     ],
     "sigmoid": [
         ("derivative_from_input", "sigmoid derivative taken from the input: x(1 - x) instead "
@@ -58,6 +70,11 @@ WRONG: dict[str, list[tuple[str, str, str, Fn]]] = {
          "instead of y(1 - y)", FROM_OUTPUT, lambda z, a, g: a),
         ("derivative_missing_factor", "sigmoid derivative missing the factor y: (1 - y) "
          "instead of y(1 - y)", FROM_OUTPUT, lambda z, a, g: 1 - a),
+        ("derivative_twice", "sigmoid derivative applied twice: (y(1 - y))²", ONCE,
+         lambda z, a, g: (a * (1 - a)) ** 2),
+        ("derivative_at_output", "sigmoid derivative evaluated at the output: σ'(y) = "
+         "σ(y)(1 - σ(y)) instead of σ'(x) = y(1 - y)", FROM_OUTPUT,
+         lambda z, a, g: (1 / (1 + np.exp(-a))) * (1 - 1 / (1 + np.exp(-a)))),
     ],
 }  # fmt: skip
 

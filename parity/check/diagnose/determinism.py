@@ -57,5 +57,28 @@ def repeat_rows(impl: Functional | Layers, s: Setup, first: YourTrace) -> list[R
     if m.ok:
         return []
     row = Row("backward", "loss_fn", WHAT, "your first call", m)
-    row.evidence = s.evidence(now, before, "gradient", "repeat", loss=(first.loss, loss))
+    row.evidence = s.evidence(
+        now, before, "gradient", "repeat", loss=(first.loss, loss), random=_global_rng(impl, s)
+    )
     return [row]
+
+
+def _global_rng(impl: Functional, s: Setup) -> bool:
+    """Whether two calls from the same NumPy global random state agree: then your loss_fn
+    is nondeterministic (it draws random numbers), not keeping state."""
+    state = np.random.get_state()  # noqa: NPY002 (your code draws from the legacy global state)
+    answers = []
+    try:
+        for _ in range(2):
+            np.random.set_state(state)  # noqa: NPY002
+            run = impl.bind(s.dtype)
+            try:
+                loss, grads = run.loss_and_grads(s.X, s.y)
+            finally:
+                run.restore()
+            answers.append(np.concatenate([[loss], *(np.ravel(g) for g in grads.values())]))
+    except Exception:
+        return False
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
+    return bool(np.array_equal(answers[0], answers[1], equal_nan=True))

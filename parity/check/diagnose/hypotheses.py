@@ -15,33 +15,29 @@ from collections.abc import Callable
 import numpy as np
 
 from parity.check.adapters.probes import KNOWN
-from parity.check.diagnose.acceptance import DOC, PITFALLS, Variant, accept
+from parity.check.diagnose.acceptance import DOC, PITFALLS, Variant, accept, factors
 from parity.check.diagnose.derivatives import derivative_variants
-from parity.check.diagnose.loss import l2_penalty, repeat_accumulated, repeat_stateful
+from parity.check.diagnose.loss import (
+    l2_penalty,
+    repeat_accumulated,
+    repeat_random,
+    repeat_stateful,
+)
 from parity.check.rows import Diagnosis, Evidence
 
 __all__ = ["BY_ROLE", "DOC", "PITFALLS", "Variant", "accept", "l2_penalty",
            "repeat_accumulated", "repeat_stateful"]  # fmt: skip
 
 
-def factors(n: int, d: int) -> list[tuple[str, float, str]]:
-    """``(label, c, meaning)``: the constant factors a port commonly gets wrong."""
-    out = [
-        ("N", n, "a missing 1/N: a sum over the batch where torch takes the mean"),
-        ("1/N", 1 / n, "an extra 1/N: the batch mean taken twice"),
-        ("N·D", n * d, "a missing 1/(N·D): torch's mean runs over all N·D outputs"),
-        ("D", d, "a mean over N where torch's MSELoss averages over all N·D elements"),
-        ("2", 2.0, "a factor 2: e.g. d(x-y)²/dx = 2(x-y) where torch has no 2, or a ½ missing"),
-        ("1/2", 0.5, "a factor ½: a ½·(x-y)² loss, or the 2 of d(x-y)²/dx missing"),
-        ("-1", -1.0, "the sign flipped: e.g. y - p where torch has p - y"),
-    ]
-    seen: set[float] = set()
-    unique = []
-    for label, c, meaning in out:
-        if c not in seen and c != 1:
-            seen.add(c)
-            unique.append((label, c, meaning))
-    return unique
+def _undo(label: str, c: float) -> str:
+    """The fix for a factor ``c``, as an action: "divide by N", "multiply by 2", "flip the
+    sign"."""
+    if c == -1:
+        return "flip the sign where yours computes it"
+    if abs(c) < 1:
+        inverse = label.removeprefix("1/") if label.startswith("1/") else f"1/{label}"
+        return f"multiply by {inverse} where yours computes it"
+    return f"divide by {label} where yours computes it"
 
 
 def factor(ev: Evidence) -> Diagnosis | None:
@@ -55,12 +51,37 @@ def factor(ev: Evidence) -> Diagnosis | None:
             ev.torch,
             "factor",
             f"constant factor: yours = {label} × torch's (N = {n}, D = {d}); {meaning}",
-            f"divide by {label} where yours computes it",
+            _undo(label, c),
             pitfall,
         )
         if found:
             return found
     return None
+
+
+def l2_gradient(ev: Evidence) -> Diagnosis | None:
+    """A weight gradient with an extra ``λ·W``: an L2 penalty (a weight regulariser) in your
+    backward that torch's loss does not have."""
+    W = ev.context.get("W")
+    a = np.asarray(ev.yours, np.float64)
+    if W is None or a.shape != ev.torch.shape or a.shape != np.shape(W):
+        return None
+    ww = float((W * W).sum())
+    lam = float(((a - ev.torch) * W).sum()) / ww if ww > 0 else 0.0
+    if lam <= 0:
+        return None
+    return accept(
+        ev,
+        a - lam * W,
+        ev.torch,
+        "l2_regulariser",
+        f"your weight gradient adds λ·W with λ = {lam:.3g}: an L2 penalty (a weight "
+        f"regulariser) torch's loss does not have",
+        "leave the penalty out to compare with torch's loss, or compare against an optimizer "
+        "with weight_decay=λ",
+        "l2",
+        distinct_from=a,
+    )
 
 
 def transposed(ev: Evidence) -> Diagnosis | None:
@@ -82,8 +103,45 @@ def transposed(ev: Evidence) -> Diagnosis | None:
 
 
 def bias_not_summed(ev: Evidence) -> Diagnosis | None:
-    """Yours has one row per example: the bias gradient not summed over the batch."""
+    """Yours has one row (or, in the column layout, one column) per example: the bias gradient
+    not summed over the batch; or one number: summed over every axis."""
     a, n = np.asarray(ev.yours), ev.context["n"]
+    if a.size == 1 and ev.torch.size > 1:
+        return accept(
+            ev,
+            a.reshape(()),
+            np.asarray(ev.torch.sum()),
+            "bias_summed_all",
+            f"bias gradient summed over every axis: yours is one number, the sum of torch's "
+            f"{ev.torch.size} entries (shape {ev.torch.shape})",
+            "sum over the batch axis only: db = dy.sum(axis=0) (columns: dZ.sum(axis=1, "
+            "keepdims=True))",
+            "bias",
+        )
+    G = ev.context.get("G")  # the upstream gradient (N, out), teacher-forced rows
+    if G is not None and a.size == n and G.shape[1] > 1:
+        return accept(
+            ev,
+            a.reshape(-1),
+            G.sum(axis=1),
+            "bias_wrong_axis",
+            f"bias gradient summed over the wrong axis: yours has {n} entries, one per "
+            f"example (dy summed over the {G.shape[1]} units); torch sums over the batch, "
+            f"shape {ev.torch.shape}",
+            "sum over the batch: db = dy.sum(axis=0) (columns: dZ.sum(axis=1, keepdims=True))",
+            "bias",
+        )
+    if a.ndim == 2 and a.shape[1] == n and a.size == n * ev.torch.size and n != a.shape[0]:
+        return accept(
+            ev,
+            a.sum(axis=1).reshape(ev.torch.shape),
+            ev.torch,
+            "bias_not_summed",
+            f"bias gradient not summed over the batch: yours has shape {a.shape}, one column "
+            f"per example; torch's is their sum, shape {ev.torch.shape}",
+            "db = dZ.sum(axis=1, keepdims=True)",
+            "bias",
+        )
     if a.ndim == 0 or a.shape[0] != n or a.size != n * ev.torch.size or a.shape == ev.torch.shape:
         return None
     return accept(
@@ -129,7 +187,7 @@ def relu_remask(ev: Evidence) -> Diagnosis | None:
 
 
 def _pitfall_of(pattern: str) -> str:
-    return "mask" if "mask" in pattern else "derivative"
+    return "mask" if "mask" in pattern or "slope" in pattern else "derivative"
 
 
 def activation_derivative(ev: Evidence) -> Diagnosis | None:
@@ -206,6 +264,25 @@ def softmax_first(ev: Evidence) -> Diagnosis | None:
     )
 
 
+def sigmoid_first(ev: Evidence) -> Diagnosis | None:
+    """The loss, or its gradient, of a sigmoid applied before ``BCEWithLogitsLoss``."""
+    expected = ev.context.get("sigmoid_first")
+    if expected is None:
+        return None
+    return accept(
+        ev,
+        ev.yours,
+        expected,
+        "sigmoid_before_bce_with_logits",
+        "sigmoid applied before a binary cross-entropy that works on logits: yours is torch's "
+        "BCEWithLogitsLoss of sigmoid(logit), the sigmoid applied twice",
+        "feed the logit to BCEWithLogitsLoss (it applies the sigmoid itself), or keep the "
+        "sigmoid and use BCELoss",
+        "bce",
+        distinct_from=ev.torch,
+    )
+
+
 def variants(ev: Evidence) -> Diagnosis | None:
     """Precomputed ``context["variants"]`` (``Variant``): yours under each known mistake."""
     for pattern, text, fix, expected, pitfall in ev.context.get("variants", []):
@@ -256,15 +333,15 @@ def all_zero(ev: Evidence) -> Diagnosis | None:
 
 Hypothesis = Callable[[Evidence], Diagnosis | None]
 BY_ROLE: dict[str, tuple[Hypothesis, ...]] = {
-    "loss": (factor, softmax_first, l2_penalty, variants),
-    "dloss": (factor, softmax_first),
+    "loss": (factor, softmax_first, sigmoid_first, l2_penalty, variants),
+    "dloss": (factor, softmax_first, sigmoid_first, variants),
     "linear_out": (linear_out_transposed, factor),
     "act_out": (factor, other_activation),
-    "weight_grad": (all_zero, factor, transposed, variants),
+    "weight_grad": (all_zero, factor, transposed, variants, l2_gradient),
     "bias_grad": (all_zero, factor, bias_not_summed, variants),
     "linear_dx": (factor, linear_dx_transposed),
     "act_dx": (activation_derivative, relu_remask, factor),
     "train_grad": (variants, factor),
     "train_param": (variants,),
-    "repeat": (repeat_accumulated, repeat_stateful),
+    "repeat": (repeat_random, repeat_accumulated, repeat_stateful),
 }

@@ -117,3 +117,81 @@ def other_activations(
         loss = reference.loss_at(replace(net, activations=acts), state, X, y)
         out.append(("activation_name", text, fix.format(a=a), loss, "activation"))
     return out
+
+
+def _probs(net: Net, out: np.ndarray) -> np.ndarray:
+    """The probabilities from torch's last output (logits, or your output layer's probs)."""
+    z = np.asarray(out, np.float64)
+    if net.output_activation in ("sigmoid", "softmax"):
+        return z
+    if net.head == "binary":
+        return 1 / (1 + np.exp(-z))
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _targets(net: Net, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """``y`` shaped like ``p``: one-hot for multiclass, ``(N, 1)`` otherwise."""
+    if net.head == "multiclass":
+        onehot = np.zeros_like(p)
+        onehot[np.arange(len(y)), np.asarray(y, np.int64)] = 1
+        return onehot
+    return np.asarray(y, np.float64).reshape(p.shape)
+
+
+def other_losses(net: Net, out: np.ndarray, y: np.ndarray) -> list[Variant]:
+    """The loss under another definition than torch's for the head: a mean squared error on
+    the sigmoid output (binary), a binary cross-entropy on every softmax output or a
+    quadratic cost (multiclass)."""
+    if net.head == "regression":
+        return []
+    p = _probs(net, out)
+    t = _targets(net, y, p)
+    n = len(p)
+    fix = (
+        "use the cross-entropy torch's head has (BCEWithLogitsLoss for one logit, "
+        "CrossEntropyLoss for several), or compare against a head with your loss"
+    )
+    sq = (p - t) ** 2
+    out_list: list[Variant] = []
+    if net.head == "binary":
+        out_list += [
+            ("other_loss", "your loss is a mean squared error on the sigmoid output; torch's "
+             "binary head takes the binary cross-entropy", fix, sq.mean(), "loss"),
+            ("other_loss", "your loss is ½ × the mean squared error on the sigmoid output; "
+             "torch's binary head takes the binary cross-entropy", fix, sq.mean() / 2, "loss"),
+        ]  # fmt: skip
+        return out_list
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bce = -(t * np.log(p) + (1 - t) * np.log(1 - p))
+    out_list += [
+        ("other_loss", "your loss is a binary cross-entropy on every softmax output (summed "
+         "over the classes); torch's multiclass head takes the cross-entropy -log p[y]", fix,
+         bce.sum() / n, "loss"),
+        ("other_loss", "your loss is a binary cross-entropy on every softmax output (a mean "
+         "over all N·C entries); torch's is the cross-entropy -log p[y]", fix, bce.mean(),
+         "loss"),
+        ("other_loss", "your loss is a quadratic cost ½·Σ(p - y)² on the softmax output; "
+         "torch's multiclass head takes the cross-entropy", fix, sq.sum() / (2 * n), "loss"),
+        ("other_loss", "your loss is a quadratic cost Σ(p - y)² on the softmax output; "
+         "torch's multiclass head takes the cross-entropy", fix, sq.sum() / n, "loss"),
+        ("other_loss", "your loss is a mean squared error over all N·C softmax outputs; "
+         "torch's multiclass head takes the cross-entropy", fix, sq.mean(), "loss"),
+    ]  # fmt: skip
+    return out_list
+
+
+def logits_gradient(net: Net, out: np.ndarray, y: np.ndarray) -> list[Variant]:
+    """Your loss's backward returning ``dL/dlogits`` (``(p - y) / N``, which includes the
+    output activation's derivative) where your output layer multiplies by that derivative
+    again, instead of ``dL/dprobs``."""
+    p = _probs(net, out)
+    t = _targets(net, y, p)
+    act = net.output_activation or ""
+    return [
+        ("loss_derivative_includes_activation",
+         f"your loss's backward returns dL/dlogits = (p - y)/N, which already includes the "
+         f"{act}'s derivative, and your {act} layer multiplies by that derivative again",
+         f"return dL/dp from the loss (or drop the {act} layer's backward and feed (p - y)/N "
+         f"to the last Linear)", (p - t) / len(p), "derivative"),
+    ]  # fmt: skip

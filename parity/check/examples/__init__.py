@@ -1,8 +1,10 @@
 """Shipped examples for ``nn-parity check --demo [NAME]``, the tests and docs/CHECK.md.
 
-``functional`` (CS231n style) and ``layers`` (layer objects) are correct; every other
-example plants one mistake and says which first divergence and diagnosis the check must
-report (``Example.expect``: stage, your name, pattern).
+``functional`` (CS231n style), ``layers`` (layer objects) and ``torch-port`` (a PyTorch
+port, ``Torch``) are correct; every other example plants one mistake and says which first
+divergence and diagnosis the check must report (``Example.expect``: stage, your name,
+pattern). An example with ``against`` compares the port it builds with the original that
+``build`` returns (``check(original, against=port)``).
 """
 
 from __future__ import annotations
@@ -13,8 +15,12 @@ from typing import Any
 
 from parity.check.adapters.functional import Functional
 from parity.check.adapters.layers import Layers
+from parity.check.api import check
 from parity.check.examples import functional_net as F
 from parity.check.examples import layers_net as L
+from parity.check.examples import library_layers as LL
+from parity.check.examples import torch_port as T
+from parity.check.report import CheckReport
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,14 @@ class Example:
     build: Callable[[], Functional | Layers]
     expect: tuple[str, str, str] | None  # (stage, name, pattern); None: must pass
     check: dict[str, Any] = field(default_factory=dict)
+    against: Callable[[], Functional | Layers] | None = None
+
+    def run(self, **defaults: Any) -> CheckReport:
+        """``check`` this example with its settings (over ``defaults``)."""
+        kwargs = {**defaults, **self.check}
+        if self.against is not None:
+            kwargs["against"] = self.against()
+        return check(self.build(), **kwargs)
 
 
 def _f(
@@ -135,6 +149,12 @@ EXAMPLE_LIST = [
         ("forward", "loss", "l2_regulariser"),
     ),
     Example(
+        "functional-l2-and-missing-mean",
+        "an L2 penalty in the loss and dscores not divided by N",
+        _f("l2_and_missing_mean"),
+        ("forward", "loss", "l2_regulariser"),
+    ),
+    Example(
         "functional-accumulate",
         "update keeps a running sum of gradients",
         _f(update="accumulate"),
@@ -154,6 +174,13 @@ EXAMPLE_LIST = [
         _f(update="adam_no_bias_correction"),
         ("training", "W1", "update_rule"),
         {**TRAIN, "optimizer": "adam", "lr": 0.01},
+    ),
+    Example(
+        "functional-bias-without-lr",
+        "the update steps the biases without lr",
+        _f(update="bias_without_lr"),
+        ("training", "b1", "update_rule"),
+        TRAIN,
     ),
     Example("layers", "", _l(), None, TRAIN),
     Example(
@@ -230,6 +257,121 @@ EXAMPLE_LIST = [
         _l("adam_eps_inside"),
         ("training", "layers[0].W", "update_rule"),
         {**TRAIN, "optimizer": "adam", "lr": 0.01},
+    ),
+    Example(
+        "layers-l2-in-backward",
+        "Linear backward adds 0.01·W (an L2 regulariser)",
+        _l(linear=L.LinearL2),
+        ("backward", "layers[4].W", "l2_regulariser"),
+    ),
+    Example(
+        "layers-logit-grad-after-softmax",
+        "a Softmax layer, and a loss backward returning (p - y)/N",
+        _l(output=L.Softmax, loss=L.ProbsCrossEntropyLogitGrad),
+        ("backward", "loss", "loss_derivative_includes_activation"),
+    ),
+    Example(
+        "layers-quadratic-cost",
+        "a quadratic cost on the softmax output",
+        _l(output=L.Softmax, loss=L.QuadraticCost),
+        ("forward", "loss", "other_loss"),
+    ),
+    Example(
+        "layers-tanh-at-output",
+        "tanh backward evaluated at the output: 1 - tanh(y)²",
+        _l(act=L.TanhAtOutput),
+        ("backward", "layers[3]", "derivative_at_output"),
+    ),
+    Example(
+        "layers-bce-on-every-output",
+        "a BCE on every softmax output",
+        _l(output=L.Softmax, loss=L.BCEOnEveryOutput),
+        ("forward", "loss", "other_loss"),
+    ),
+    Example(
+        "layers-mse-on-sigmoid",
+        "MSE on the sigmoid output of a binary net",
+        _l(head="binary", sizes=(30, 16, 1), output=L.Sigmoid, loss=L.MeanSquaredErrorOnProbs),
+        ("forward", "loss", "other_loss"),
+        {"dataset": "breast_cancer"},
+    ),
+    Example("library-stored", "", LL.stored, None, TRAIN),
+    Example("library-renamed", "", LL.renamed, None, TRAIN),
+    Example("library-in-place", "", LL.in_place, None, TRAIN),
+    Example("library-optimizer-inside", "", LL.optimizer_inside, None, TRAIN),
+    Example(
+        "library-stored-bias-not-summed",
+        "nnfs Layer_Dense: dbiases kept per example",
+        lambda: LL.stored("bias_not_summed"),
+        ("backward", "layers[0].biases", "bias_not_summed"),
+    ),
+    Example(
+        "library-in-place-bias-not-summed",
+        "backward(grad, lr) updating b with the per-example gradient",
+        lambda: LL.in_place("bias_not_summed"),
+        ("backward", "layers[0].b", "bias_not_summed"),
+    ),
+    Example("torch-port", "", T.port, None, TRAIN),
+    Example(
+        "torch-port-equals-original",
+        "",
+        T.original,
+        None,
+        TRAIN,
+        against=T.port,
+    ),
+    Example(
+        "torch-port-no-transpose",
+        "NumPy (in, out) weights loaded without .T (square W2)",
+        lambda: T.original((64, 10, 10)),
+        ("structure", "layers[2].weight", "transposed"),
+        against=lambda: T.port("no_transpose", (64, 10, 10)),
+    ),
+    Example(
+        "torch-port-softmax-before-ce",
+        "nn.Softmax before nn.CrossEntropyLoss",
+        lambda: T.port("softmax_before_ce"),
+        ("forward", "loss", "softmax_before_cross_entropy"),
+    ),
+    Example(
+        "torch-port-sigmoid-before-bce",
+        "nn.Sigmoid before nn.BCEWithLogitsLoss",
+        lambda: T.binary_port(sigmoid_first=True),
+        ("forward", "loss", "sigmoid_before_bce_with_logits"),
+        {"dataset": "breast_cancer"},
+    ),
+    Example(
+        "torch-port-sum-reduction",
+        'CrossEntropyLoss(reduction="sum")',
+        lambda: T.port("sum_reduction"),
+        ("forward", "loss", "factor"),
+    ),
+    Example(
+        "torch-port-no-zero-grad",
+        "optimizer.step() without zero_grad()",
+        lambda: T.port("no_zero_grad"),
+        ("training", "layers[0].weight", "accumulated_gradients"),
+        TRAIN,
+    ),
+    Example(
+        "torch-port-float32-model",
+        "a float32 model fed float64 rows",
+        lambda: T.port("float32_model"),
+        ("forward", "layers[0]", "model_dtype"),
+    ),
+    Example(
+        "torch-port-manual-rebind",
+        "manual update p = p - lr * p.grad (rebinds)",
+        lambda: T.port("manual_rebind"),
+        ("training", "layers[0].weight", "update_rule"),
+        TRAIN,
+    ),
+    Example(
+        "torch-port-vs-original-sum",
+        "the port's loss summed, compared with the NumPy original",
+        T.original,
+        ("forward", "loss", "factor"),
+        against=lambda: T.port("sum_reduction"),
     ),
 ]
 EXAMPLES = {e.name: e for e in EXAMPLE_LIST}

@@ -24,6 +24,7 @@ MISTAKES = (
     "bias_not_summed",
     "softmax_before_ce",
     "l2_in_loss",
+    "l2_and_missing_mean",
     "transposed_forward",
 )
 Params = dict[str, np.ndarray]
@@ -82,7 +83,7 @@ def _cross_entropy(
         loss = -np.log(probs[np.arange(n), y]).mean()
     dscores = probs.copy()
     dscores[np.arange(n), y] -= 1
-    if mistake not in ("missing_mean", "sum_loss"):
+    if mistake not in ("missing_mean", "sum_loss", "l2_and_missing_mean"):
         dscores /= n  # the mean's 1/N (MISTAKE missing_mean / sum_loss: left out)
     return float(loss), dscores
 
@@ -112,7 +113,8 @@ def make_loss(activation: str = "relu", mistake: str | None = None) -> Callable[
             grads["b2"] = dscores  # MISTAKE: one row per example, not summed over the batch
         dz1 = _act_backward(activation, dscores @ W2.T, z1, h, mistake)
         grads.update(W1=X.T @ dz1, b1=dz1.sum(axis=0))
-        if mistake == "l2_in_loss":
+        if mistake in ("l2_in_loss", "l2_and_missing_mean"):  # MISTAKE (l2_and_missing_mean:
+            # both this penalty and the mean's 1/N left out of dscores)
             reg = 1e-2  # an L2 penalty torch's loss does not have, with its gradient
             value += 0.5 * reg * ((W1 * W1).sum() + (W2 * W2).sum())
             grads["W1"] = grads["W1"] + reg * W1
@@ -124,8 +126,9 @@ def make_loss(activation: str = "relu", mistake: str | None = None) -> Callable[
 
 def make_update(rule: str = "sgd", lr_scale: float = 1.0) -> Callable[..., None]:
     """``update(params, grads, lr)`` in place: ``"momentum"`` (torch's), ``"ema_momentum"``
-    (the average form, a mismatch), ``"adam_no_bias_correction"`` (a mismatch) or
-    ``"accumulate"`` (keeps a running sum of gradients: no zero_grad)."""
+    (the average form, a mismatch), ``"adam_no_bias_correction"`` (a mismatch),
+    ``"accumulate"`` (keeps a running sum of gradients: no zero_grad) or ``"bias_without_lr"``
+    (plain SGD, the biases stepped without the learning rate)."""
     state: dict[str, Any] = {"t": 0}
 
     def update(params: Params, grads: Params, lr: float) -> None:
@@ -147,6 +150,9 @@ def make_update(rule: str = "sgd", lr_scale: float = 1.0) -> Callable[..., None]
                 step = state[k]
             else:
                 step = g
+            if rule == "bias_without_lr" and k.startswith("b"):
+                params[k] -= step  # MISTAKE: the bias stepped without lr
+                continue
             params[k] -= lr * step
 
     return update

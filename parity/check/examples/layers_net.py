@@ -169,6 +169,71 @@ class HalfMeanSquaredError(MeanSquaredError):
         return self.diff / self.diff.size  # consistent with the ½
 
 
+class TanhAtOutput(Tanh):
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        return dy * (1 - np.tanh(self.y) ** 2)  # MISTAKE: tanh'(y), not tanh'(x) = 1 - y²
+
+
+class BCEOnEveryOutput:
+    """A binary cross-entropy on every softmax output, summed over the classes."""
+
+    def forward(self, p: np.ndarray, y: np.ndarray) -> float:
+        self.p, self.t = p, np.eye(p.shape[1])[y]
+        bce = -(self.t * np.log(p) + (1 - self.t) * np.log(1 - p))
+        return float(bce.sum() / len(p))  # MISTAKE (of definition): not -log p[y]
+
+    def backward(self) -> np.ndarray:
+        return (self.p - self.t) / (self.p * (1 - self.p)) / len(self.p)
+
+
+class LinearL2(Linear):
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        dx = super().backward(dy)
+        self.dW = self.dW + 0.01 * self.W  # MISTAKE (of definition): an L2 weight penalty
+        return dx
+
+
+class ProbsCrossEntropy:
+    """Cross-entropy on probabilities (after a ``Softmax`` layer): ``-mean log p[y]``."""
+
+    def forward(self, p: np.ndarray, y: np.ndarray) -> float:
+        self.p, self.y = p, y
+        return float(-np.log(p[np.arange(len(y)), y]).mean())
+
+    def backward(self) -> np.ndarray:
+        d = np.zeros_like(self.p)
+        d[np.arange(len(self.y)), self.y] = -1 / self.p[np.arange(len(self.y)), self.y]
+        return d / len(self.y)
+
+
+class ProbsCrossEntropyLogitGrad(ProbsCrossEntropy):
+    def backward(self) -> np.ndarray:
+        d = self.p.copy()
+        d[np.arange(len(self.y)), self.y] -= 1
+        return d / len(self.y)  # MISTAKE: dL/dlogits, and the Softmax layer applies its own
+
+
+class QuadraticCost(ProbsCrossEntropy):
+    def forward(self, p: np.ndarray, y: np.ndarray) -> float:
+        self.p, self.y = p, y
+        self.t = np.eye(p.shape[1])[y]
+        return float(0.5 * ((p - self.t) ** 2).sum() / len(y))  # MISTAKE (of definition)
+
+    def backward(self) -> np.ndarray:
+        return (self.p - self.t) / len(self.y)
+
+
+class MeanSquaredErrorOnProbs:
+    """``mean((p - y)^2)`` on a sigmoid's output: a regression loss on a binary head."""
+
+    def forward(self, p: np.ndarray, y: np.ndarray) -> float:
+        self.diff = p - y.reshape(-1, 1)
+        return float((self.diff**2).mean())  # MISTAKE (of definition): not the BCE
+
+    def backward(self) -> np.ndarray:
+        return 2 * self.diff / self.diff.size
+
+
 ACTIVATIONS: dict[str, type] = {
     "relu": ReLU,
     "leaky_relu": LeakyReLU,

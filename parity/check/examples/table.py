@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from parity.check.api import check
 from parity.check.examples import Example
 
 
@@ -34,7 +33,7 @@ class Outcome:
 def outcome(example: Example) -> Outcome:
     """Run the check on ``example`` and compare with its expectation."""
     start = time.perf_counter()
-    report = check(example.build(), **example.check)
+    report = example.run()
     seconds = time.perf_counter() - start
     d = report.first_divergence
     if example.expect is None:

@@ -30,6 +30,19 @@ class Rows:
     source: str
 
 
+# the heads a dataset's targets can serve: 0/1 labels are two classes, or real numbers
+SERVES = {
+    "binary": ("binary", "multiclass", "regression"),
+    "multiclass": ("multiclass",),
+    "regression": ("regression",),
+}
+WHY_NOT = {
+    "multiclass": "its targets are class indices, more than two",
+    "regression": "its targets are real numbers",
+    "binary": "",
+}
+
+
 def from_dataset(name: str, head: str, rows: int | None, dtype: str, seed: int) -> Rows:
     """The first ``rows`` (default 64) training rows of a built-in dataset."""
     from parity.data import DATASETS, SYNTHETIC_DATASETS, load_dataset
@@ -39,10 +52,11 @@ def from_dataset(name: str, head: str, rows: int | None, dtype: str, seed: int) 
     if name not in DATASETS:
         raise InputError(f"unknown dataset {name!r}; valid: {', '.join(DATASETS)}")
     task = DATASETS[name].task
-    if task != head:
+    if head not in SERVES[task]:
+        fits = [k for k, d in DATASETS.items() if head in SERVES[d.task]]
         raise InputError(
-            f"dataset {name!r} is a {task} task but your implementation's head is {head!r}; "
-            f"use a {head} dataset (e.g. {DEFAULT_DATASET[head]!r}) or head={task!r}"
+            f"dataset {name!r} ({task}) cannot supply targets for the {head} head "
+            f"({WHY_NOT[task]}); datasets that can: {', '.join(fits)}; or pass X= and y="
         )
     n = DEFAULT_ROWS if rows is None else check_positive_int(rows, "rows")
     size = math.ceil(n / 0.75) + 2 if name in SYNTHETIC_DATASETS else None
@@ -50,10 +64,12 @@ def from_dataset(name: str, head: str, rows: int | None, dtype: str, seed: int) 
     if n > len(data.X_train):
         raise InputError(f"rows={n} but {name!r} has {len(data.X_train)} training rows")
     y = data.y_train[:n]
+    if head == "multiclass" and task == "binary":  # 0/1 as two classes
+        y = np.asarray(y).reshape(-1).astype(np.int64)
     return Rows(
         data.X_train[:n].astype(dtype),
         y if head == "multiclass" else y.reshape(-1).astype(dtype),
-        data.n_classes if head == "multiclass" else None,
+        (data.n_classes or 2) if head == "multiclass" else None,
         f"{name} (first {n} training rows)",
     )
 

@@ -43,6 +43,8 @@ from parity.tolerances import tolerance
 
 EPS = 1e-6
 SAMPLES = 12  # entries per parameter: the largest gradients and a random few
+# --oracle: entries per parameter (on top of the focus entries, at most half as many)
+MODES = {"full": SAMPLES, "quick": 3, "off": 0}
 # A loss summed over a batch is a few roundings off in its last bits; the kink statistics
 # combine up to six such values divided by eps/2, so 16 roundings bound their noise.
 NOISE_ULPS = 16
@@ -92,11 +94,15 @@ class Differences:
         return np.concatenate([[self.base], self.plus, self.minus, self.plus_half, self.minus_half])
 
 
-def _entries(grad: np.ndarray, rng: np.random.Generator, focus: np.ndarray) -> np.ndarray:
-    """Flat indices to probe: ``focus`` (where yours and torch's differ most), then half of
-    ``SAMPLES`` with the largest |gradient|, the rest at random."""
+def _entries(
+    grad: np.ndarray, rng: np.random.Generator, focus: np.ndarray, samples: int = SAMPLES
+) -> np.ndarray:
+    """Flat indices to probe: ``focus`` (where yours and torch's differ most, at most
+    ``samples // 2`` of them), then half of ``samples`` with the largest |gradient|, the rest
+    at random."""
     flat = np.abs(grad).ravel()
-    n = min(SAMPLES, flat.size)
+    n = min(samples, flat.size)
+    focus = focus[: max(1, samples // 2)]
     top = np.argsort(flat)[::-1][: n // 2]
     rest = rng.permutation(flat.size)
     first = [int(i) for i in focus]
@@ -137,26 +143,34 @@ def oracle_rows(
     seed: int,
     grads: dict[str, np.ndarray] | None = None,
     focus: dict[str, np.ndarray] | None = None,
-) -> tuple[list[Row], str]:
+    samples: int = SAMPLES,
+) -> tuple[list[Row], str, int]:
     """Per parameter, your gradient against differences of your own loss (float64).
 
     ``grads``: your float64 gradients from the check's first call (default: a fresh call
     here). ``focus``: flat entries to probe first, per parameter (where yours and torch's
-    differ most). Returns the rows, and a one-line reason when the oracle could not judge.
+    differ most). ``samples``: entries per parameter (``MODES``). Returns the rows, a
+    one-line reason when the oracle could not judge, and how many times it called your loss.
     """
     focus = focus or {}
+    calls = [0]
     run = _fresh(impl).bind("float64")
     X64 = X.astype(np.float64)
     y_in = y.astype(np.float64) if np.issubdtype(y.dtype, np.floating) else y
     try:
         if grads is None:
             _, grads = run.loss_and_grads(X64, y_in)
-        loss = run.oracle_loss(X64, y_in)
+        yours = run.oracle_loss(X64, y_in)
+
+        def loss() -> float:
+            calls[0] += 1
+            return yours()
+
         base = loss()
         arrays = run.arrays()
         rng = np.random.default_rng([seed, 11])
         picked = {
-            k: _entries(np.asarray(g), rng, focus.get(k, np.zeros(0, np.int64)))
+            k: _entries(np.asarray(g), rng, focus.get(k, np.zeros(0, np.int64)), samples)
             if np.shape(g) == arrays[k].shape
             else None
             for k, g in grads.items()
@@ -167,14 +181,14 @@ def oracle_rows(
             if idx is not None
         }
     except Exception as err:  # your code raised: the earlier stages show where
-        return [], f"your loss raised {type(err).__name__}: {err}"
+        return [], f"your loss raised {type(err).__name__}: {err}", calls[0]
     finally:
         run.restore()
     values = np.concatenate([[base]] + [d.values() for d in numeric.values()])
     why = float32_inside(grads, values)
     if why:
-        return [], why
-    return _rows(grads, arrays, picked, numeric), ""
+        return [], why, calls[0]
+    return _rows(grads, arrays, picked, numeric), "", calls[0]
 
 
 def _rows(
@@ -263,7 +277,14 @@ def verdict(rows: list[Row], oracle: list[Row], training: list[Row], why: str = 
     never overridden by the oracle: your gradients are then torch's autograd of your loss,
     and an oracle disagreement can only be the differences' own limit."""
     torch_ok = all(r.ok for r in rows)
-    train = "" if all(r.ok for r in training) else "; your training steps are not torch's"
+    crash = next((r.problem for r in training if r.raised), "")
+    train = (
+        f"; your code {crash} (a crash, not another update rule)"
+        if crash
+        else ""
+        if all(r.ok for r in training)
+        else "; your training steps are not torch's"
+    )
     if torch_ok:
         head = "agrees in one pass" if train else "agrees"
         head += ": your loss is torch's and your gradients are its gradients" + train

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from parity.check.adapters.structure import Net
+from parity.check.run.optimizers import Optim
 
 
 @dataclass
@@ -65,15 +66,18 @@ def build(net: Net, state: dict[str, np.ndarray], dtype: str) -> Any:
     """``torch_impl.build_model`` for ``net``, loaded with ``state`` (torch keys and layout)."""
     import torch_impl
 
+    identity_last = net.output_activation == "identity"  # a "linear activation" layer
     model = torch_impl.build_model(
         net.n_in,
         net.hidden,
         net.widths[-1],
         net.activations or "relu",
-        net.output_activation,
+        None if identity_last else net.output_activation,
         dtype=dtype,
     )
     torch_impl.load_numpy_state_dict(model, state)
+    if identity_last:
+        model.append(_torch().nn.Identity())
     return model
 
 
@@ -176,12 +180,17 @@ def softmax_first(
     return float(loss.item()), _np(zt.grad)
 
 
-def optimizer(params: Any, name: str, lr: float, momentum: float) -> Any:
-    """``torch.optim.SGD(lr, momentum)`` or ``torch.optim.Adam(lr)`` (torch's defaults)."""
+def sigmoid_first(
+    net: Net, z: np.ndarray, y: np.ndarray, *, probs: bool = False
+) -> tuple[float, np.ndarray]:
+    """The loss and its gradient when a sigmoid comes before ``BCEWithLogitsLoss``, which
+    applies one itself (``probs=True``: ``z`` already is the sigmoid's output)."""
     torch = _torch()
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr)
-    return torch.optim.SGD(params, lr=lr, momentum=momentum)
+    zt = torch.tensor(np.asarray(z, np.float64), requires_grad=True)
+    inp = zt if probs else torch.sigmoid(zt)
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(inp, target(net, y, "float64"))
+    loss.backward()
+    return float(loss.item()), _np(zt.grad)
 
 
 def train(
@@ -190,12 +199,12 @@ def train(
     X: np.ndarray,
     y: np.ndarray,
     batches: Sequence[np.ndarray],
-    opt: tuple[str, float, float],
+    opt: Optim,
 ) -> RefTraining:
-    """``len(batches)`` steps of ``opt = (name, lr, momentum)`` on ``X[batch]``."""
+    """``len(batches)`` steps of the ``torch.optim`` optimizer ``opt`` on ``X[batch]``."""
     torch = _torch()
     model = build(net, state, X.dtype.name)
-    optim, loss_f = optimizer(model.parameters(), *opt), loss_fn(net)
+    optim, loss_f = opt.build(model.parameters()), loss_fn(net)
     losses, grads, params = [], [], []
     for idx in batches:
         optim.zero_grad()

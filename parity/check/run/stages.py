@@ -103,6 +103,12 @@ def loss_row(
         context["softmax_first"] = reference.softmax_first(
             net, s.ref64.outputs[-1], s.y, probs=probs
         )[0]
+    if net.head == "binary" and out_act in (None, "sigmoid") and not row.ok:
+        context["sigmoid_first"] = reference.sigmoid_first(
+            net, s.ref64.outputs[-1], s.y, probs=out_act == "sigmoid"
+        )[0]
+    if not row.ok:
+        context["variants"] = variants.other_losses(net, s.ref64.outputs[-1], s.y)
     row.evidence = s.evidence(value, s.ref64.loss, "forward", "loss", **context)
     row.evidence.context["e2e"] = (yours.loss, s.ref64.loss)
     return row
@@ -111,12 +117,13 @@ def loss_row(
 def dloss_row(s: Setup, yours: YourTrace, tf_yours: YourTrace, order: list[str]) -> Row:
     """``dL/dlogits`` (``dL/dprobs`` after your output layer): loss.backward()'s result."""
     net, out_act = s.net, s.net.output_activation
-    what = "gradient dL/dprobs" if out_act else "gradient dL/dlogits"
+    probs = out_act not in (None, "identity")
+    what = "gradient dL/dprobs" if probs else "gradient dL/dlogits"
     row = Row(
         "backward",
         "loss",
         what,
-        "logits.grad" if not out_act else "probs.grad",
+        "probs.grad" if probs else "logits.grad",
         s.measure(
             yours.dloss, s.ref64.dloss, s.ref.dloss, "gradient", problem(yours, "dloss", order)
         ),
@@ -133,6 +140,12 @@ def dloss_row(s: Setup, yours: YourTrace, tf_yours: YourTrace, order: list[str])
         context["softmax_first"] = reference.softmax_first(
             net, s.ref64.outputs[-1], s.y, probs=out_act == "softmax"
         )[1]
+    if net.head == "binary" and out_act in (None, "sigmoid") and not row.ok:
+        context["sigmoid_first"] = reference.sigmoid_first(
+            net, s.ref64.outputs[-1], s.y, probs=out_act == "sigmoid"
+        )[1]
+    if out_act in ("sigmoid", "softmax") and not row.ok:
+        context["variants"] = variants.logits_gradient(net, s.ref64.outputs[-1], s.y)
     row.evidence = s.evidence(tf_yours.dloss, s.ref64.dloss, "gradient", "dloss", **context)
     row.evidence.context["e2e"] = (yours.dloss, s.ref64.dloss)
     return row
@@ -220,7 +233,12 @@ def param_rows(
             ),
         )
         row.evidence = s.evidence(
-            tf_yours.per_layer_grads[i].get(name), t64, "gradient", f"{what}_grad"
+            tf_yours.per_layer_grads[i].get(name),
+            t64,
+            "gradient",
+            f"{what}_grad",
+            W=s.user(key, s.state64[key]),
+            G=np.asarray(tf64.upstream[i], np.float64),
         )
         row.evidence.context["e2e"] = (yours.grads.get(name), s.user(key, s.ref64.grads[key]))
         rows.append(row)
@@ -233,9 +251,11 @@ def functional_rows(s: Setup, yours: YourTrace) -> list[Row]:
     if not rows[0].ok and rows[0].evidence is not None:
         rows[0].evidence.context["l2"] = l2_entries(s, yours)
         X64 = s.X.astype(np.float64)
-        rows[0].evidence.context["variants"] = variants.transposed_forward(
-            s.net, s.state64, X64, s.y
-        ) + variants.other_activations(s.net, s.state64, X64, s.y)
+        rows[0].evidence.context["variants"] = (
+            rows[0].evidence.context.get("variants", [])
+            + variants.transposed_forward(s.net, s.state64, X64, s.y)
+            + variants.other_activations(s.net, s.state64, X64, s.y)
+        )
     not_run = "not run: loss_fn raised (see the loss)" if yours.errors else ""
     for k in reversed(range(len(s.net.linears))):
         spec = s.net.linears[k]
@@ -261,7 +281,12 @@ def functional_rows(s: Setup, yours: YourTrace) -> list[Row]:
                 else {"variants": variants.functional(s.net, s.ref64, s.state64, s.y, k, what)}
             )
             row.evidence = s.evidence(
-                yours.grads.get(name), t64, "gradient", f"{what}_grad", **context
+                yours.grads.get(name),
+                t64,
+                "gradient",
+                f"{what}_grad",
+                W=s.user(key, s.state64[key]),
+                **context,
             )
             rows.append(row)
     return rows

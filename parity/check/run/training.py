@@ -2,8 +2,8 @@
 
 Both sides start from your initial parameters and see the same batches. Per step: your loss,
 your gradients (before the update) and your parameters (after it), against ``torch.optim``'s.
-Without ``update=`` the check applies torch's rule to your parameters itself (scratch's
-optimizers, torch's formulas), clearing your gradients before every backward as
+Without ``update=`` the check applies torch's rule to your parameters itself (``torch.optim``
+on tensors sharing your arrays' memory), clearing your gradients before every backward as
 ``optimizer.zero_grad()`` would. With ``update=`` your rule runs, and clearing is its job.
 
 The first step where something leaves the tolerance is diagnosed: gradients that equal your
@@ -27,6 +27,7 @@ from parity.check.run import reference
 from parity.check.run import update_rules as updates
 from parity.check.run.candidate import describe
 from parity.check.run.context import Setup
+from parity.check.run.optimizers import Optim
 from parity.compare import Comparison
 
 
@@ -41,26 +42,24 @@ class YourTraining:
     error: str = ""
 
 
-def _tool_optimizer(arrays: dict[str, np.ndarray], opt: tuple[str, float, float]) -> Any:
-    import scratch
+def _tool_optimizer(arrays: dict[str, np.ndarray], opt: Optim) -> Any:
+    """``opt``'s ``torch.optim`` optimizer on tensors that share your arrays' memory, so that
+    its step updates your parameters in place."""
+    import torch
 
-    params = {k: scratch.Parameter(a) for k, a in arrays.items()}
-    name, lr, momentum = opt
-    optim = (
-        scratch.Adam(params.values(), lr=lr)
-        if name == "adam"
-        else scratch.SGD(params.values(), lr=lr, momentum=momentum)
-    )
-    return params, optim
+    params = {k: torch.nn.Parameter(torch.from_numpy(a)) for k, a in arrays.items()}
+    return params, opt.build(list(params.values()))
 
 
 def train_yours(
     impl: Functional | Layers,
     s: Setup,
     batches: Sequence[np.ndarray],
-    opt: tuple[str, float, float],
+    opt: Optim,
 ) -> YourTraining:
     """Run your side for ``len(batches)`` steps (your parameters are restored afterwards)."""
+    import torch
+
     run = impl.bind(s.dtype)
     out = YourTraining(initial=run.params())
     params, optim = _tool_optimizer(run.arrays(), opt) if impl.update is None else ({}, None)
@@ -72,15 +71,15 @@ def train_yours(
             out.grads.append(grads)
             if optim is None:
                 where += " in your update"
-                run.step(grads, opt[1])
+                run.step(grads, opt.lr)
             else:
                 for k, p in params.items():
-                    if grads[k].shape != p.data.shape:
+                    if grads[k].shape != tuple(p.shape):
                         raise ValueError(
                             f"your gradient of {k} has shape {grads[k].shape}, "
-                            f"{k} has {p.data.shape}: cannot apply the update"
+                            f"{k} has {tuple(p.shape)}: cannot apply the update"
                         )
-                    p.grad = grads[k]
+                    p.grad = torch.from_numpy(np.asarray(grads[k], p.detach().numpy().dtype))
                 optim.step()
             out.params.append(run.params())
     except Exception as err:
@@ -101,7 +100,7 @@ def train_rows(
     impl: Functional | Layers,
     s: Setup,
     batches: Sequence[np.ndarray],
-    opt: tuple[str, float, float],
+    opt: Optim,
 ) -> tuple[list[Row], YourTraining, Any]:
     """The training rows (loss, then gradients, then parameters, each over all steps)."""
     yours = train_yours(impl, s, batches, opt)
@@ -190,24 +189,40 @@ def _accumulated(name: str, t: int, yours: YourTraining, torch_t: np.ndarray) ->
     return [("accumulated_gradients", text, fix, previous + torch_t, "accumulate")]
 
 
-def _replayed(name: str, t: int, yours: YourTraining, opt: tuple[str, float, float]) -> list[Any]:
-    """Your parameter after step ``t`` under each known update rule, from your gradients."""
-    torch_text = updates.torch_rule(opt[0], opt[2])[0]
+def _replayed(name: str, t: int, yours: YourTraining, opt: Optim, biases: list[str]) -> list[Any]:
+    """Your parameter after step ``t`` under each known update rule, from your gradients;
+    and under torch's rule with the biases (or the weights) stepped without ``lr``."""
+    torch_text, torch_rule = updates.torch_rule(opt)
+    grads = yours.grads[: t + 1]
+    lr_words = [
+        (biases, "the biases", "weights"),
+        ([k for k in yours.initial if k not in biases], "the weights", "biases"),
+    ]
+    other_lr = [
+        (
+            "update_rule",
+            f"{words} stepped without the learning rate (p -= g, a factor 1/lr against "
+            f"torch's p -= lr·g); the {rest} with it",
+            f"multiply the step of {words} by lr, as for the {rest}",
+            updates.per_key_lr(torch_rule, keys, 1.0)(yours.initial, grads, opt.lr)[name],
+            "loop",
+        )
+        for keys, words, rest in lr_words
+        if name in keys and opt.lr != 1.0
+    ]
     fixes = {
         "accumulated_gradients": "clear the gradients (or your running sum) after every step, "
         "as optimizer.zero_grad() does before the next backward",
         "update_rule": f"implement {torch_text}",
     }
     return [
-        (pattern, text, fixes[pattern], rule(yours.initial, yours.grads[: t + 1], opt[1])[name],
+        (pattern, text, fixes[pattern], rule(yours.initial, yours.grads[: t + 1], opt.lr)[name],
          pitfall)
-        for pattern, text, rule, pitfall in updates.candidates(opt[0], opt[2])
-    ]  # fmt: skip
+        for pattern, text, rule, pitfall in updates.candidates(opt)
+    ] + other_lr  # fmt: skip
 
 
-def _attach(
-    rows: list[Row], s: Setup, yours: YourTraining, ref64: Any, opt: tuple[str, float, float]
-) -> None:
+def _attach(rows: list[Row], s: Setup, yours: YourTraining, ref64: Any, opt: Optim) -> None:
     """Evidence for the first failing step of each gradient and parameter row."""
     from parity.tolerances import tolerance
 
@@ -222,7 +237,8 @@ def _attach(
             yours_t = yours.grads[t][row.name]
         else:
             torch_t = s.user(key, ref64.params[key][t])
-            found, role = _replayed(row.name, t, yours, opt), "train_param"
+            biases = [spec.bias for spec in s.net.linears]
+            found, role = _replayed(row.name, t, yours, opt, biases), "train_param"
             yours_t = yours.params[t][row.name]
         row.evidence = s.evidence(yours_t, torch_t, "weights", role, variants=found)
         row.evidence.context["tol"] = tolerance("weights", s.dtype).value

@@ -18,6 +18,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from parity.check.run.optimizers import Optim
+
 Params = dict[str, np.ndarray]
 Rule = Callable[[Params, Sequence[Params], float], Params]
 BETAS, EPS = (0.9, 0.999), 1e-8
@@ -104,25 +106,48 @@ def ascent() -> Rule:
     return rule
 
 
-def torch_rule(name: str, momentum: float) -> tuple[str, Rule]:
+def unchanged() -> Rule:
+    """No update at all: the parameters stay as they were (a rule that rebinds a name)."""
+
+    def rule(p0: Params, grads: Sequence[Params], lr: float) -> Params:
+        return {k: v.astype(np.float64) for k, v in p0.items()}
+
+    return rule
+
+
+def per_key_lr(rule: Rule, keys: Sequence[str], lr_for_keys: float) -> Rule:
+    """``rule``, with the parameters ``keys`` stepped at ``lr_for_keys`` instead of ``lr``."""
+
+    def replay(p0: Params, grads: Sequence[Params], lr: float) -> Params:
+        out = rule(p0, grads, lr)
+        chosen = rule(p0, grads, lr_for_keys)
+        return {k: chosen[k] if k in keys else v for k, v in out.items()}
+
+    return replay
+
+
+def torch_rule(opt: Optim) -> tuple[str, Rule]:
     """torch's rule for the check's optimizer, with its description."""
-    if name == "adam":
+    if opt.name == "sgd" and set(opt.changed()) <= {"momentum"}:
+        if opt.momentum:
+            mu = opt.momentum
+            text = f"{opt.describe()}: b = g at the first step, then b = {mu:g}·b + g; p -= lr·b"
+            return text, sgd(mu)
+        return f"{opt.describe()}: p -= lr·g", sgd()
+    if opt.name == "adam" and not opt.changed():
         return (
-            "torch.optim.Adam (betas 0.9, 0.999, eps 1e-8, bias-corrected, eps added to "
+            f"{opt.describe()} (betas 0.9, 0.999, eps 1e-8, bias-corrected, eps added to "
             "sqrt(v_hat))",
             adam(),
         )
-    if momentum:
-        return (
-            f"torch.optim.SGD(momentum={momentum:g}): b = g at the first step, then "
-            f"b = {momentum:g}·b + g; p -= lr·b",
-            sgd(momentum),
-        )
-    return "torch.optim.SGD: p -= lr·g", sgd()
+    return opt.describe(), opt.replay
 
 
-def candidates(name: str, momentum: float) -> list[tuple[str, str, Rule, str]]:
-    """``(pattern, your rule, rule, pitfall key)``: the rules a port writes instead."""
+def candidates(opt: Optim) -> list[tuple[str, str, Rule, str]]:
+    """``(pattern, your rule, rule, pitfall key)``: the rules a port writes instead, and
+    torch's own optimizer with one hyper-parameter at another common value."""
+    name, momentum = opt.name, opt.momentum
+    pitfall = "adam" if name in ("adam", "adamw") else "momentum" if name == "sgd" else "loop"
     mu = momentum or 0.9
     out: list[tuple[str, str, Rule, str]] = [
         (
@@ -132,7 +157,14 @@ def candidates(name: str, momentum: float) -> list[tuple[str, str, Rule, str]]:
             accumulated(),
             "accumulate",
         ),
-        ("update_rule", "a step up the gradient (p += lr·g)", ascent(), "momentum"),
+        ("update_rule", "a step up the gradient (p += lr·g)", ascent(), "loop"),
+        (
+            "update_rule",
+            "no update: your parameters never changed (p = p - lr·g rebinds a local name; "
+            "update in place, p -= lr·g, under torch.no_grad() for a tensor)",
+            unchanged(),
+            "loop",
+        ),
         ("update_rule", "plain SGD (p -= lr·g)", sgd(), "momentum"),
         ("update_rule", f"SGD with torch's momentum {mu:g}", sgd(mu), "momentum"),
         (
@@ -153,16 +185,30 @@ def candidates(name: str, momentum: float) -> list[tuple[str, str, Rule, str]]:
             "adam",
         ),
     ]
-    own = torch_rule(name, momentum)[0]
+    own = torch_rule(opt)[0]
+    plain = not set(opt.changed()) - {"momentum"}
     keep = []
-    for pattern, text, rule, pitfall in out:
-        is_torch = (name == "adam" and text == "Adam as torch computes it") or (
-            name == "sgd"
-            and (
-                (not momentum and text.startswith("plain SGD"))
-                or (momentum and text.startswith("SGD with torch's"))
+    for pattern, text, rule, key in out:
+        is_torch = plain and (
+            (name == "adam" and text == "Adam as torch computes it")
+            or (
+                name == "sgd"
+                and (
+                    (not momentum and text.startswith("plain SGD"))
+                    or (momentum and text.startswith("SGD with torch's"))
+                )
             )
         )
         if not is_torch:
-            keep.append((pattern, f"{text}; torch's is {own}", rule, pitfall))
+            keep.append((pattern, f"{text}; torch's is {own}", rule, key))
+    for text, other in opt.neighbours():
+        changed = {k: v for k, v in other.options.items() if v != opt.options[k]}
+        hint = ", ".join(f"{k!r}: {v!r}" for k, v in changed.items())
+        keep.append((
+            "update_rule",
+            f"your update is {text} (torch's is {own}; if that is what you meant, check with "
+            f"optimizer_options={{{hint}}})",
+            other.replay,
+            "l2" if "weight_decay" in changed else pitfall,
+        ))  # fmt: skip
     return keep
