@@ -51,9 +51,7 @@ class BatchOrder(Sequence[list[np.ndarray]]):
         return f"BatchOrder(n={self.n}, batch_size={self.batch_size}, epochs={self.epochs})"
 
 
-def batch_order(n: int, batch_size: int, epochs: int, rng: np.random.Generator) -> BatchOrder:
-    """The lazy ``BatchOrder``: ``list(batch_order(...))`` gives the epochs as lists."""
-    return BatchOrder(n, batch_size, epochs, rng)
+batch_order = BatchOrder  # the lazy order: list(batch_order(...)) gives the epochs as lists
 
 
 def check_epoch(e: int, epoch: Any, n: int) -> list[np.ndarray]:

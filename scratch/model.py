@@ -91,9 +91,7 @@ def check_chain(modules: Sequence[Module]) -> None:
     """The parameters share one dtype, and each ``Linear`` takes the width the one before gives."""
     dtypes = sorted({str(p.dtype) for m in modules for p in m.parameters()})
     if len(dtypes) > 1:
-        raise TypeError(
-            f"Sequential mixes parameter dtypes {dtypes}; build every layer with one dtype"
-        )
+        raise TypeError(f"Sequential mixes parameter dtypes {dtypes}; give every layer one dtype")
     width = None
     for i, m in enumerate(modules):
         if isinstance(m, Linear):
