@@ -2,8 +2,6 @@
 cheapest thing its backward needs: the output for Sigmoid, Tanh and Softmax, the mask
 ``x > 0`` for ReLU and Leaky ReLU."""
 
-from __future__ import annotations
-
 from typing import Any
 
 import numpy as np
@@ -23,12 +21,6 @@ def softmax(x: np.ndarray, dim: int = -1) -> np.ndarray:
     """``e^{x_i} / sum_j e^{x_j}`` along ``dim``, shifted by the max so ``exp`` <= 1."""
     e = np.exp(x - x.max(axis=dim, keepdims=True))
     return e / e.sum(axis=dim, keepdims=True)
-
-
-def log_softmax(x: np.ndarray, dim: int = -1) -> np.ndarray:
-    """``x_i - log sum_j e^{x_j}`` via log-sum-exp around the max (never ``log(0)``)."""
-    shifted = x - x.max(axis=dim, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
 
 
 class Activation(Module):
@@ -90,9 +82,6 @@ class LeakyReLU(Activation):
     def backward(self, dy: np.ndarray) -> np.ndarray:
         return np.where(self.mask, self.check_dy(dy, self.mask), self.negative_slope * dy)
 
-    def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
-
 
 class Identity(Activation):
     """``f(x) = x``; ``f'(x) = 1``; x (*) -> y (*); twin: ``nn.Identity``. Without a
@@ -121,9 +110,6 @@ class Softmax(Activation):
         y = self.y
         dot = (self.check_dy(dy, y) * y).sum(axis=self.dim, keepdims=True)  # size 1 along dim
         return y * (dy - dot)  # (*)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
 
 
 ACTIVATIONS: dict[str, type[Module]] = {

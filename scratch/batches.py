@@ -2,27 +2,20 @@
 when the epoch starts, as a ``DataLoader(shuffle=True)`` does. ``parity`` hands one order to
 both training loops (torch reads it through a ``DataLoader`` ``batch_sampler``)."""
 
-from __future__ import annotations
-
 import copy
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 
-from ._checks import check_positive_int, check_rng
+from ._checks import check_positive_int, check_rng, check_seed
 
 
 class BatchOrder(Sequence[list[np.ndarray]]):
-    """``epochs`` epochs of minibatch index arrays, each epoch drawn when it is reached.
-
-    Epoch ``e`` is the ``e``-th ``rng.permutation(n)`` of the generator as it was when the
-    order was made, cut into ``steps_per_epoch`` batches of ``batch_size`` rows (the last may
-    be shorter). Memory is one epoch, whatever ``epochs`` is. The order keeps its own copy of
-    the generator, so iterating again replays the same values and the caller's generator is
-    not advanced. ``order[e]`` replays ``e + 1`` permutations. ``len(order) == epochs``.
-    """
+    """``epochs`` epochs of index arrays: epoch ``e`` is the ``e``-th ``rng.permutation(n)``
+    cut into batches of ``batch_size`` rows (the last may be shorter), drawn when reached from
+    a copy of ``rng`` as it was: memory is one epoch, and every pass replays the same order."""
 
     def __init__(self, n: int, batch_size: int, epochs: int, rng: np.random.Generator) -> None:
         self.n = check_positive_int(n, "n")
@@ -31,14 +24,9 @@ class BatchOrder(Sequence[list[np.ndarray]]):
         self._rng = copy.deepcopy(check_rng(rng))  # the state at creation: every pass starts here
 
     @property
-    def steps_per_epoch(self) -> int:
-        """Batches per epoch: ``ceil(n / batch_size)``."""
-        return -(-self.n // self.batch_size)
-
-    @property
     def steps(self) -> int:
-        """Optimizer steps in the whole run: ``epochs * steps_per_epoch`` (nothing is drawn)."""
-        return self.epochs * self.steps_per_epoch
+        """Optimizer steps in the whole run: ``epochs * ceil(n / batch_size)``, nothing drawn."""
+        return self.epochs * -(-self.n // self.batch_size)
 
     def __len__(self) -> int:
         return self.epochs
@@ -49,13 +37,7 @@ class BatchOrder(Sequence[list[np.ndarray]]):
             perm = rng.permutation(self.n)  # (n,)
             yield [perm[i : i + self.batch_size] for i in range(0, self.n, self.batch_size)]
 
-    @overload
-    def __getitem__(self, index: int) -> list[np.ndarray]: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[list[np.ndarray]]: ...
-
-    def __getitem__(self, index: int | slice) -> list[np.ndarray] | list[list[np.ndarray]]:
+    def __getitem__(self, index: Any) -> Any:  # order[e]: one epoch; order[a:b]: a list of them
         if isinstance(index, slice):
             return [self[e] for e in range(*index.indices(self.epochs))]
         if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
@@ -69,9 +51,7 @@ class BatchOrder(Sequence[list[np.ndarray]]):
         return f"BatchOrder(n={self.n}, batch_size={self.batch_size}, epochs={self.epochs})"
 
 
-def batch_order(n: int, batch_size: int, epochs: int, rng: np.random.Generator) -> BatchOrder:
-    """The lazy ``BatchOrder``: ``list(batch_order(...))`` gives the epochs as lists."""
-    return BatchOrder(n, batch_size, epochs, rng)
+batch_order = BatchOrder  # the lazy order: list(batch_order(...)) gives the epochs as lists
 
 
 def check_epoch(e: int, epoch: Any, n: int) -> list[np.ndarray]:
@@ -105,3 +85,18 @@ def check_batches(batches: Any, n: int) -> tuple[Iterable[list[np.ndarray]], int
         return (check_epoch(e, epoch, n) for e, epoch in enumerate(batches)), batches.steps
     epochs = [check_epoch(e, epoch, n) for e, epoch in enumerate(batches)]
     return epochs, sum(len(epoch) for epoch in epochs)
+
+
+def check_order(
+    batches: Any, batch_size: Any, epochs: Any, seed: Any, n: int
+) -> tuple[Iterable[list[np.ndarray]], int]:
+    """``fit``'s batch order, checked, and its step count: ``batches``, or a ``batch_order``
+    drawn from ``batch_size``, ``epochs`` and ``seed``."""
+    shuffle = (batch_size, epochs, seed)
+    if batches is None:
+        if any(arg is None for arg in shuffle):
+            raise ValueError("give either batches or all of batch_size, epochs and seed")
+        batches = batch_order(n, batch_size, epochs, np.random.default_rng(check_seed(seed)))
+    elif any(arg is not None for arg in shuffle):
+        raise ValueError("give either batches or batch_size/epochs/seed, not both")
+    return check_batches(batches, n)

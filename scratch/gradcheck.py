@@ -1,12 +1,6 @@
-"""Central finite differences: the independent referee for every hand-written backward.
-
-For a scalar ``L(theta)`` the numerical derivative of entry ``k`` is
-``(L(theta + eps e_k) - L(theta - eps e_k)) / (2 eps)``, error ``O(eps^2)``. The scalar is
-the loss (for a loss, or a model with ``loss``), or ``sum(dy * y)`` for a random fixed
-upstream gradient ``dy`` (for a module), so every output entry gets a distinct weight.
-"""
-
-from __future__ import annotations
+"""Central finite differences, the referee for every hand-written backward: entry ``k`` of
+``dL/dtheta`` is ``(L(theta + eps e_k) - L(theta - eps e_k)) / (2 eps)``, error ``O(eps^2)``.
+``L`` is the loss, or ``sum(dy * y)`` for a module and a fixed random ``dy``."""
 
 from collections.abc import Callable
 from typing import Any

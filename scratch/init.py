@@ -2,8 +2,6 @@
 ``torch.nn.init`` and ``nn.Linear.reset_parameters`` (``"default"``). The parity harness
 draws one state dict here and loads it into both networks."""
 
-from __future__ import annotations
-
 import math
 
 import numpy as np
@@ -13,6 +11,7 @@ from .layers import Linear
 from .model import Sequential
 
 INITS = ("default", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal")
+Shape = tuple[int, int]  # a weight's (out_features, in_features), as torch lays it out
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -33,54 +32,49 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     )
 
 
-def _fans(shape: tuple[int, int], mode: str = "fan_in") -> tuple[int, int]:
-    fan_out, fan_in = shape  # weight layout (out, in), as torch
-    if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"unknown mode {mode!r}; valid: fan_in, fan_out")
-    return (fan_in, fan_out) if mode == "fan_in" else (fan_out, fan_in)
-
-
-def xavier_uniform(
-    rng: np.random.Generator, shape: tuple[int, int], gain: float = 1.0
-) -> np.ndarray:
+def xavier_uniform(rng: np.random.Generator, shape: Shape, gain: float = 1.0) -> np.ndarray:
     """``U(-a, a)``, ``a = gain * sqrt(6 / (fan_in + fan_out))`` (Glorot & Bengio 2010)."""
-    a = gain * math.sqrt(6.0 / sum(_fans(shape)))
+    a = gain * math.sqrt(6.0 / sum(shape))
     return rng.uniform(-a, a, shape)
 
 
-def xavier_normal(
-    rng: np.random.Generator, shape: tuple[int, int], gain: float = 1.0
-) -> np.ndarray:
+def xavier_normal(rng: np.random.Generator, shape: Shape, gain: float = 1.0) -> np.ndarray:
     """``N(0, std^2)``, ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
-    return rng.normal(0.0, gain * math.sqrt(2.0 / sum(_fans(shape))), shape)
+    return rng.normal(0.0, gain * math.sqrt(2.0 / sum(shape)), shape)
+
+
+def kaiming_std(shape: Shape, a: float, mode: str, nonlinearity: str) -> float:
+    """``gain / sqrt(fan)``, ``fan`` the weight's ``fan_in`` (its columns) or ``fan_out``."""
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"unknown mode {mode!r}; valid: fan_in, fan_out")
+    fan = shape[1] if mode == "fan_in" else shape[0]
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
 def kaiming_uniform(
     rng: np.random.Generator,
-    shape: tuple[int, int],
+    shape: Shape,
     a: float = 0.0,
     mode: str = "fan_in",
     nonlinearity: str = "leaky_relu",
 ) -> np.ndarray:
-    """``U(-b, b)``, ``b = gain * sqrt(3 / fan)`` (He et al. 2015); torch's defaults."""
-    bound = math.sqrt(3.0) * calculate_gain(nonlinearity, a) / math.sqrt(_fans(shape, mode)[0])
+    """``U(-b, b)``, ``b = sqrt(3) * gain / sqrt(fan)`` (He et al. 2015); torch's defaults."""
+    bound = math.sqrt(3.0) * kaiming_std(shape, a, mode, nonlinearity)
     return rng.uniform(-bound, bound, shape)
 
 
 def kaiming_normal(
     rng: np.random.Generator,
-    shape: tuple[int, int],
+    shape: Shape,
     a: float = 0.0,
     mode: str = "fan_in",
     nonlinearity: str = "leaky_relu",
 ) -> np.ndarray:
     """``N(0, std^2)``, ``std = gain / sqrt(fan)``; torch's defaults."""
-    return rng.normal(
-        0.0, calculate_gain(nonlinearity, a) / math.sqrt(_fans(shape, mode)[0]), shape
-    )
+    return rng.normal(0.0, kaiming_std(shape, a, mode, nonlinearity), shape)
 
 
-def _nonlinearity_after(model: Sequential, index: int) -> tuple[str, float | None]:
+def gain_after(model: Sequential, index: int) -> tuple[str, float | None]:
     """The activation that follows layer ``index``, as a ``calculate_gain`` name and param."""
     following = model[index + 1] if index + 1 < len(model) else None
     if isinstance(following, LeakyReLU):
@@ -104,20 +98,20 @@ def init_state_dict(
     for i, layer in enumerate(model):
         if not isinstance(layer, Linear):
             continue
-        shape, dtype = (layer.out_features, layer.in_features), layer.weight.dtype
-        nonlinearity, param = _nonlinearity_after(model, i)
+        shape = (layer.out_features, layer.in_features)
+        nonlinearity, param = gain_after(model, i)
+        bias = np.zeros(layer.out_features)
         if scheme == "default":
             bound = 1.0 / math.sqrt(layer.in_features)
             weight = rng.uniform(-bound, bound, shape)
-            bias = rng.uniform(-bound, bound, (layer.out_features,))
+            bias = rng.uniform(-bound, bound, layer.out_features)
         elif scheme.startswith("xavier"):
             draw = xavier_uniform if scheme == "xavier_uniform" else xavier_normal
-            weight, bias = draw(rng, shape, calculate_gain(nonlinearity, param)), np.zeros(shape[0])
+            weight = draw(rng, shape, calculate_gain(nonlinearity, param))
         else:
             draw_k = kaiming_uniform if scheme == "kaiming_uniform" else kaiming_normal
             weight = draw_k(rng, shape, a=param or 0.0, nonlinearity=nonlinearity)
-            bias = np.zeros(shape[0])
-        state[f"{i}.weight"] = weight.astype(dtype)
+        state[f"{i}.weight"] = weight.astype(layer.weight.dtype)
         if layer.bias is not None:
-            state[f"{i}.bias"] = bias.astype(dtype)
+            state[f"{i}.bias"] = bias.astype(layer.weight.dtype)
     return state

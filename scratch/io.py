@@ -1,7 +1,5 @@
 """Saving and loading state dicts as ``.npz`` (plain arrays, no pickle), written atomically."""
 
-from __future__ import annotations
-
 import contextlib
 import os
 import tempfile

@@ -1,7 +1,5 @@
 """The fully connected layer: every neuron computes ``z_j = sum_i w_ji x_i + b_j``."""
 
-from __future__ import annotations
-
 from typing import Any
 
 import numpy as np
@@ -61,9 +59,3 @@ class Linear(Module):
         if self.bias is not None:
             self.bias.grad += dy.sum(axis=0)  # (out,)
         return dy @ self.weight.data  # (N, in)
-
-    def extra_repr(self) -> str:
-        return (
-            f"in_features={self.in_features}, out_features={self.out_features}, "
-            f"bias={self.bias is not None}"
-        )

@@ -1,12 +1,6 @@
 """Losses with torch's definitions: ``forward(input, target) -> float``, ``backward() -> dinput``.
-
-``reduction="mean"`` (the default) averages over every element of the loss, as torch does
-(``MSELoss`` on ``(N, D)`` divides by ``N*D``); ``reduction="sum"`` adds. ``loss(input,
-target)`` checks both, then calls ``forward``; a non-finite input (a diverging network's
-output) is allowed and gives a non-finite loss.
-"""
-
-from __future__ import annotations
+``reduction="mean"`` averages over every element, as torch does (``MSELoss`` on (N, D) divides
+by N*D); ``"sum"`` adds. A non-finite input (a diverging network's) gives a non-finite loss."""
 
 from abc import ABC, abstractmethod
 from typing import Any
@@ -55,9 +49,6 @@ class Loss(ABC):
         if self.cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
         return self.cache
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(reduction={self.reduction!r})"
 
 
 class MSELoss(Loss):
@@ -130,9 +121,7 @@ class CrossEntropyLoss(Loss):
         e = np.exp(shifted)  # (N, C)
         total = e.sum(axis=1, keepdims=True)  # (N, 1)
         self.cache = (e, total, target)  # backward's softmax is e / total
-        log_p = shifted[rows, target] - np.log(total[:, 0])  # (N,)
-        s = log_p.sum()  # (): the sum of -log_p is exactly -s
-        return float(-s / log_p.size if self.reduction == "mean" else -s)
+        return self.reduce(np.log(total[:, 0]) - shifted[rows, target])  # (N,) -> ()
 
     def backward(self) -> np.ndarray:
         e, total, target = self.cached()  # (N, C), (N, 1), (N,)
@@ -152,15 +141,13 @@ def check_target(
         raise TypeError(f"{owner} {name} must be a numpy.ndarray, got {type(target).__name__}")
     if isinstance(loss, CrossEntropyLoss):
         n, c = shape
+        hint = f" (for one-hot rows use {name}.argmax(axis=1))" if target.ndim == 2 else ""
         if not np.issubdtype(target.dtype, np.integer):
-            hint = "use .astype(np.int64)"
-            hint = f"for one-hot rows use {name}.argmax(axis=1)" if target.ndim == 2 else hint
             raise TypeError(
                 f"CrossEntropyLoss {name} must hold integer class indices, got dtype "
-                f"{target.dtype} and shape {target.shape} ({hint})"
+                f"{target.dtype} and shape {target.shape}{hint}"
             )
         if target.shape != (n,):
-            hint = f" (one-hot rows? use {name}.argmax(axis=1))" if target.shape == shape else ""
             raise ValueError(
                 f"CrossEntropyLoss: {name} shape {target.shape} does not match input shape "
                 f"{shape}; expected ({n},){hint}"

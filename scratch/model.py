@@ -1,9 +1,5 @@
-"""``Sequential`` and the seed's network: ``Linear, act, ..., Linear`` (and optionally an
-output activation). Module indices, and so state-dict keys (``"0.weight"``, ``"0.bias"``,
-``"2.weight"``...), are those of the torch ``nn.Sequential`` built from the same arguments.
-"""
-
-from __future__ import annotations
+"""``Sequential`` and the seed's network ``Linear, act, ..., Linear[, output activation]``,
+indexed, and so keyed (``"0.weight"``, ``"2.bias"``...), as torch's ``nn.Sequential``."""
 
 import itertools
 import numbers
@@ -12,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import as_dtype, check_positive_int, check_rng
+from ._checks import as_dtype, check_float_array, check_positive_int, check_rng
 from .activations import Activation, Sigmoid, Softmax, make_activation
 from .layers import Linear
 from .module import Module, Parameter
@@ -82,29 +78,20 @@ class Sequential(Module):
                 f"unexpected keys {unexpected}; expected {sorted(params)}"
             )
         for name, p in params.items():
-            value, where = state[name], f"state dict entry {name!r}"
-            if not isinstance(value, np.ndarray):
-                raise TypeError(f"{where} must be a float numpy array, got {type(value).__name__}")
-            if not np.issubdtype(value.dtype, np.floating):
-                raise TypeError(f"{where} has dtype {value.dtype}; expected a float array")
+            value = check_float_array(state[name], f"state dict entry {name!r}")
             if value.shape != p.shape:
-                raise ValueError(f"{where} has shape {value.shape}, expected {p.shape}")
-            if not np.isfinite(value).all():
-                raise ValueError(f"{where} contains NaN or inf")
+                raise ValueError(
+                    f"state dict entry {name!r} has shape {value.shape}, expected {p.shape}"
+                )
         for name, p in params.items():
             p.data[...] = state[name]
-
-    def extra_repr(self) -> str:
-        return "\n" + "\n".join(f"  ({i}): {m!r}" for i, m in enumerate(self.layers)) + "\n"
 
 
 def check_chain(modules: Sequence[Module]) -> None:
     """The parameters share one dtype, and each ``Linear`` takes the width the one before gives."""
     dtypes = sorted({str(p.dtype) for m in modules for p in m.parameters()})
     if len(dtypes) > 1:
-        raise TypeError(
-            f"Sequential mixes parameter dtypes {dtypes}; build every layer with one dtype"
-        )
+        raise TypeError(f"Sequential mixes parameter dtypes {dtypes}; give every layer one dtype")
     width = None
     for i, m in enumerate(modules):
         if isinstance(m, Linear):
@@ -184,11 +171,8 @@ def build_model(
         )
     modules: list[Module] = []
     for i, name in enumerate(activations):
-        linear = Linear(widths[i], widths[i + 1], dtype=dt, rng=rng)
-        modules += [linear, make_activation(name)]
+        modules += [Linear(widths[i], widths[i + 1], dtype=dt, rng=rng), make_activation(name)]
     modules.append(Linear(widths[-2], widths[-1], dtype=dt, rng=rng))
-    if output_activation == "sigmoid":
-        modules.append(Sigmoid())
-    elif output_activation == "softmax":
-        modules.append(Softmax(dim=-1))
+    if output_activation is not None:
+        modules.append(Sigmoid() if output_activation == "sigmoid" else Softmax(dim=-1))
     return Sequential(*modules)

@@ -1,8 +1,6 @@
 """The module protocol: ``Parameter`` and the small ``Module`` base every layer shares.
 Twins: ``torch.nn.Parameter`` and ``torch.nn.Module``."""
 
-from __future__ import annotations
-
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from typing import Any
@@ -26,9 +24,6 @@ class Parameter:
     @property
     def dtype(self) -> np.dtype:
         return self.data.dtype
-
-    def __repr__(self) -> str:
-        return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
 
 
 class Module(ABC):
@@ -64,9 +59,3 @@ class Module(ABC):
         """Set every parameter's ``.grad`` to zeros (gradients accumulate otherwise)."""
         for p in self.parameters():
             p.grad.fill(0)
-
-    def extra_repr(self) -> str:
-        return ""
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.extra_repr()})"

@@ -1,8 +1,6 @@
 """Gradient-descent optimizers with torch's update formulas: ``SGD(model.parameters(),
 lr=0.1)``, then per step ``zero_grad() -> backward -> step()``."""
 
-from __future__ import annotations
-
 import math
 from collections.abc import Iterable
 from typing import Any
@@ -112,11 +110,10 @@ class Adam(Optimizer):
         super().__init__(params, lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"Adam betas must be a pair (beta1, beta2), got {betas!r}")
-        beta1, beta2 = check_real(betas[0], "Adam beta1"), check_real(betas[1], "Adam beta2")
-        for name, b in (("beta1", beta1), ("beta2", beta2)):
+        self.betas = (check_real(betas[0], "Adam beta1"), check_real(betas[1], "Adam beta2"))
+        for name, b in zip(("beta1", "beta2"), self.betas, strict=True):
             if not 0 <= b < 1:
                 raise ValueError(f"Adam {name} must be in [0, 1), got {b!r}")
-        self.betas = (beta1, beta2)
         self.eps, self.weight_decay = _non_negative(eps=eps, weight_decay=weight_decay)
         self.t = 0
         self.m = [np.zeros_like(p.data) for p in self.params]  # first moments

@@ -1,8 +1,6 @@
 """The checks at torch_impl's model boundary (the data ``fit`` and ``predict`` take): each error
 names the argument, what it got and what it needs. Twin: ``scratch._checks``."""
 
-from __future__ import annotations
-
 from typing import Any
 
 import numpy as np

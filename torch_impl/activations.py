@@ -1,7 +1,5 @@
 """The activations by name: ``torch.nn``'s own modules, the twins of ``scratch.activations``."""
 
-from __future__ import annotations
-
 from torch import nn
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {

@@ -7,8 +7,6 @@ math comparable with NumPy (TF32 off, deterministic kernels) for the length of a
 block. scratch has no twin: NumPy runs on the CPU, in the dtype of its arrays.
 """
 
-from __future__ import annotations
-
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager

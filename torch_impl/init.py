@@ -7,8 +7,6 @@ torch's generator, so they follow the same distributions as scratch's, not the s
 ``parity`` draws one state dict with scratch and loads it into both networks.
 """
 
-from __future__ import annotations
-
 import math
 from typing import Any, cast
 

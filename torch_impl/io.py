@@ -8,8 +8,6 @@ Nothing here shares memory with the caller: loading copies into the model's own 
 exporting returns fresh arrays, so mutating one side never changes the other.
 """
 
-from __future__ import annotations
-
 import contextlib
 import os
 import pickle

@@ -4,8 +4,6 @@ the targets ``fit`` hands them.
 ``reduction="mean"`` (torch's default) averages over every element of the loss.
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 import torch

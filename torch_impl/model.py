@@ -10,8 +10,6 @@ The twin is ``scratch.model``, with the same state-dict keys and shapes;
 ``torch.nn.Sequential`` itself plays the part of ``scratch.Sequential``.
 """
 
-from __future__ import annotations
-
 import itertools
 import numbers
 from collections.abc import Iterable, Sequence

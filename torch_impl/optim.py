@@ -1,7 +1,5 @@
 """The optimizers by name: ``torch.optim``'s own, the twins of ``scratch.optim``."""
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 from typing import Any
 

@@ -148,9 +148,9 @@ def test_the_watch_draws_the_line_at_exploding_times_the_first_loss(module):
         module.DivergenceWatch(lambda: 0.1, None).step(math.nan)
     end = module.DivergenceWatch(lambda: 0.1, None)
     end.step(1.0)
-    end.epoch(1.0, True)  # a finite loss and finite parameters pass
+    end.check(1.0, True)  # a finite loss and finite parameters pass
     with pytest.raises(module.TrainingDiverged, match=r"at step 1 \(loss 1\)"):
-        end.epoch(1.0, False)  # non-finite parameters behind a finite loss
+        end.check(1.0, False)  # non-finite parameters behind a finite loss
 
 
 @pytest.mark.parametrize("side", ["scratch", "torch"])
