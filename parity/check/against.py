@@ -28,7 +28,7 @@ from parity.check.agreement import judge, measure
 from parity.check.report import CheckReport
 from parity.check.rows import OK, ROOT, Diagnosis, Divergence, Row
 from parity.check.run import dataset
-from parity.check.run.context import Setup
+from parity.check.run.context import CheckContext
 from parity.compare import Comparison, scaled_error
 from parity.errors import InputError
 
@@ -148,12 +148,14 @@ def _loaded_transposed(port: np.ndarray, mine: np.ndarray) -> Diagnosis | None:
 
 def _pass(
     impl: Impl, net: Net, kinds: list[str], data: dataset.Rows, settings: dict[str, Any]
-) -> tuple[Setup, Any]:
+) -> tuple[CheckContext, Any]:
     s = pipeline.setup(impl, net, data, settings["dtype"], settings["seed"])
     return s, pipeline.static_rows(impl, s, kinds)[1]
 
 
-def _direct_rows(a: tuple[Net, Setup, Any], b: tuple[Net, Setup, Any], dtype: str) -> list[Row]:
+def _direct_rows(
+    a: tuple[Net, CheckContext, Any], b: tuple[Net, CheckContext, Any], dtype: str
+) -> list[Row]:
     """The port's loss and gradients against the original's (torch's layout)."""
     (net_a, _, ya), (net_b, _, yb) = a, b
     rows = [

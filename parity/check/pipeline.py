@@ -31,12 +31,14 @@ from parity.check.run.candidate import (
     layers_teacher_forced,
     layers_trace,
 )
-from parity.check.run.context import Setup, where
+from parity.check.run.context import CheckContext, where
 from parity.check.run.optimizers import Optim
 from parity.check.run.oracle import MODES, oracle_rows, verdict
 
 
-def setup(impl: Functional | Layers, net: Net, data: dataset.Rows, dtype: str, seed: int) -> Setup:
+def setup(
+    impl: Functional | Layers, net: Net, data: dataset.Rows, dtype: str, seed: int
+) -> CheckContext:
     """torch's reference run (in ``dtype``, and in float64) from your initial parameters."""
     run = impl.bind(dtype)
     try:
@@ -50,11 +52,11 @@ def setup(impl: Functional | Layers, net: Net, data: dataset.Rows, dtype: str, s
         if dtype == "float64"
         else reference.trace(net, state64, data.X.astype(np.float64), data.y)
     )
-    return Setup(net, impl.style, dtype, data.X, data.y, state, state64, ref, ref64, seed)
+    return CheckContext(net, impl.style, dtype, data.X, data.y, state, state64, ref, ref64, seed)
 
 
 def static_rows(
-    impl: Functional | Layers, s: Setup, kinds: list[str]
+    impl: Functional | Layers, s: CheckContext, kinds: list[str]
 ) -> tuple[list[Row], YourTrace]:
     """The forward and backward rows, and your end-to-end pass (the check's first call)."""
     run = impl.bind(s.dtype)
@@ -84,7 +86,7 @@ def static_rows(
 
 def _oracle(
     impl: Functional | Layers,
-    s: Setup,
+    s: CheckContext,
     data: dataset.Rows,
     first: YourTrace,
     rows: list[Row],
@@ -115,7 +117,7 @@ def _oracle(
     return oracle, why
 
 
-def _focus(s: Setup, first: YourTrace, n: int = 6) -> dict[str, np.ndarray]:
+def _focus(s: CheckContext, first: YourTrace, n: int = 6) -> dict[str, np.ndarray]:
     """Per parameter, the flat entries where your gradient and torch's differ most (for the
     oracle to probe, so that its verdict speaks of the entries that differ)."""
     out = {}
@@ -131,7 +133,7 @@ def _focus(s: Setup, first: YourTrace, n: int = 6) -> dict[str, np.ndarray]:
 
 
 def _training(
-    impl: Functional | Layers, s: Setup, data: dataset.Rows, settings: dict[str, Any]
+    impl: Functional | Layers, s: CheckContext, data: dataset.Rows, settings: dict[str, Any]
 ) -> tuple[list[Row], dict[str, np.ndarray]]:
     if not settings["steps"]:
         return [], {}
@@ -141,7 +143,7 @@ def _training(
     return rows, {"yours": np.array(yours.losses), "torch": ref.losses, "trained": yours}
 
 
-def _diagnose(impl: Functional | Layers, s: Setup, rows: list[Row]) -> None:
+def _diagnose(impl: Functional | Layers, s: CheckContext, rows: list[Row]) -> None:
     for r in rows:
         if r.status in (ROOT, ALSO) or (r.status == FAILS and r.stage != "oracle"):
             r.diagnosis = diagnose(r)
@@ -150,7 +152,11 @@ def _diagnose(impl: Functional | Layers, s: Setup, rows: list[Row]) -> None:
 
 
 def _float32_inside(
-    impl: Functional | Layers, s: Setup, kinds: list[str], data: dataset.Rows, yours: YourTrace
+    impl: Functional | Layers,
+    s: CheckContext,
+    kinds: list[str],
+    data: dataset.Rows,
+    yours: YourTrace,
 ) -> Diagnosis | None:
     """The float32 diagnosis when your code returned float32 arrays in a float64 check and,
     run as a float32 check, agrees with torch at every row (else None)."""
@@ -162,7 +168,7 @@ def _float32_inside(
 
 
 def _model_dtype(
-    impl: Functional | Layers, s: Setup, kinds: list[str], row: Row
+    impl: Functional | Layers, s: CheckContext, kinds: list[str], row: Row
 ) -> Diagnosis | None:
     """A ``Torch`` port whose parameters are in another dtype than the rows (a float32 model
     fed float64 data) raises in torch: verified by checking the model cast to the rows' dtype
@@ -188,7 +194,7 @@ def _model_dtype(
     )
 
 
-def _rows_of(s: Setup) -> dataset.Rows:
+def _rows_of(s: CheckContext) -> dataset.Rows:
     return dataset.Rows(s.X, s.y, None, "")
 
 

@@ -40,7 +40,7 @@ def add_parser(subparsers: Any) -> None:
         "check",
         help="check your own network against PyTorch, layer by layer",
         description="Check your implementation (FILE.py[:NAME] returning a "
-        "parity.check.Functional or Layers) against torch: structure, forward, backward, "
+        "parity.check.Functional, Layers or Torch) against torch: structure, forward, backward, "
         "finite differences of your own loss, training steps. Exit 0: agrees; 1: mismatch "
         "(the first divergence is named and diagnosed); 2: bad input.",
         formatter_class=HelpFormatter,

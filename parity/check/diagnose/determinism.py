@@ -16,7 +16,7 @@ from parity.check.adapters.functional import Functional
 from parity.check.adapters.layers import Layers
 from parity.check.rows import Row
 from parity.check.run.candidate import YourTrace, describe
-from parity.check.run.context import Setup
+from parity.check.run.context import CheckContext
 
 WHAT = "second call vs first"
 
@@ -28,7 +28,7 @@ def _flat(grads: dict[str, np.ndarray], keys: list[str]) -> np.ndarray | None:
         return None
 
 
-def repeat_rows(impl: Functional | Layers, s: Setup, first: YourTrace) -> list[Row]:
+def repeat_rows(impl: Functional | Layers, s: CheckContext, first: YourTrace) -> list[Row]:
     """``[]`` when a second call of your ``loss_fn`` returns what the first did (or for
     ``Layers``, or when the first call raised); else one failing row (``name`` ``loss_fn``)
     with yours-now against yours-first as its evidence."""
@@ -63,7 +63,7 @@ def repeat_rows(impl: Functional | Layers, s: Setup, first: YourTrace) -> list[R
     return [row]
 
 
-def _global_rng(impl: Functional, s: Setup) -> bool:
+def _global_rng(impl: Functional, s: CheckContext) -> bool:
     """Whether two calls from the same NumPy global random state agree: then your loss_fn
     is nondeterministic (it draws random numbers), not keeping state."""
     state = np.random.get_state()  # noqa: NPY002 (your code draws from the legacy global state)

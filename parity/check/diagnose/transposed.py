@@ -15,7 +15,7 @@ from parity.check.adapters.functional import Functional
 from parity.check.adapters.layers import Layers
 from parity.check.diagnose.hypotheses import PITFALLS
 from parity.check.rows import Diagnosis, Row
-from parity.check.run.context import Setup
+from parity.check.run.context import CheckContext
 from parity.compare import scaled_error
 from parity.tolerances import tolerance
 
@@ -34,7 +34,7 @@ def _found(name: str, residual: float, tol: float) -> Diagnosis:
     )
 
 
-def functional(impl: Functional, s: Setup) -> Diagnosis | None:
+def functional(impl: Functional, s: CheckContext) -> Diagnosis | None:
     """Your ``loss_fn`` with each non-square weight transposed in turn."""
     tol = tolerance("forward", s.dtype).value
     run = impl.bind(s.dtype)
@@ -54,7 +54,7 @@ def functional(impl: Functional, s: Setup) -> Diagnosis | None:
     return None
 
 
-def layers(impl: Layers, s: Setup, i: int) -> Diagnosis | None:
+def layers(impl: Layers, s: CheckContext, i: int) -> Diagnosis | None:
     """``layers[i].forward`` on torch's input with its (non-square) weight transposed."""
     tol = tolerance("forward", s.dtype).value
     attr = impl.attrs[0]
@@ -77,7 +77,7 @@ def layers(impl: Layers, s: Setup, i: int) -> Diagnosis | None:
     return _found(impl.name(i), residual, tol) if residual <= tol else None
 
 
-def retry(impl: Functional | Layers, s: Setup, row: Row) -> Diagnosis | None:
+def retry(impl: Functional | Layers, s: CheckContext, row: Row) -> Diagnosis | None:
     """A "transposed" diagnosis for a row where your code raised, or None."""
     if isinstance(impl, Functional):
         return functional(impl, s) if row.name == "loss" else None

@@ -18,7 +18,7 @@ from parity.tolerances import tolerance
 
 
 @dataclass
-class Setup:
+class CheckContext:
     """Everything one check shares: the decided network, the data, torch's reference."""
 
     net: Net

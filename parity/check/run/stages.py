@@ -19,7 +19,7 @@ from parity.check.diagnose import variants
 from parity.check.rows import ALSO, FAILS, INHERITED, NOT_RUN, OK, ROOT, Row
 from parity.check.run import reference
 from parity.check.run.candidate import YourTrace
-from parity.check.run.context import Setup, e2e_order, problem
+from parity.check.run.context import CheckContext, e2e_order, problem
 from parity.check.run.reference import RefTF
 
 
@@ -33,7 +33,7 @@ def torch_module(net: Net, m: int) -> str:
 
 
 def layers_forward(
-    s: Setup, yours: YourTrace, tf_yours: YourTrace, tf: RefTF, tf64: RefTF, kinds: list[str]
+    s: CheckContext, yours: YourTrace, tf_yours: YourTrace, tf: RefTF, tf64: RefTF, kinds: list[str]
 ) -> list[Row]:
     """Each layer's output, then the loss: end to end and teacher-forced."""
     order, rows = e2e_order(len(kinds)), []
@@ -78,7 +78,11 @@ def layers_forward(
 
 
 def loss_row(
-    s: Setup, yours: YourTrace, tf_yours: YourTrace | None, order: list[str], key: str = "loss"
+    s: CheckContext,
+    yours: YourTrace,
+    tf_yours: YourTrace | None,
+    order: list[str],
+    key: str = "loss",
 ) -> Row:
     """The loss: yours (on your logits; teacher-forced on torch's) against torch's; ``key``
     is the call that computed it (``loss_fn`` for a ``Functional``)."""
@@ -114,7 +118,7 @@ def loss_row(
     return row
 
 
-def dloss_row(s: Setup, yours: YourTrace, tf_yours: YourTrace, order: list[str]) -> Row:
+def dloss_row(s: CheckContext, yours: YourTrace, tf_yours: YourTrace, order: list[str]) -> Row:
     """``dL/dlogits`` (``dL/dprobs`` after your output layer): loss.backward()'s result."""
     net, out_act = s.net, s.net.output_activation
     probs = out_act not in (None, "identity")
@@ -152,7 +156,7 @@ def dloss_row(s: Setup, yours: YourTrace, tf_yours: YourTrace, order: list[str])
 
 
 def layers_backward(
-    s: Setup, yours: YourTrace, tf_yours: YourTrace, tf: RefTF, tf64: RefTF, kinds: list[str]
+    s: CheckContext, yours: YourTrace, tf_yours: YourTrace, tf: RefTF, tf64: RefTF, kinds: list[str]
 ) -> list[Row]:
     """``dL/dlogits``, then per layer in reverse: weight and bias gradients, input gradient."""
     order = e2e_order(len(kinds))
@@ -198,7 +202,7 @@ def layers_backward(
 
 
 def param_rows(
-    s: Setup,
+    s: CheckContext,
     i: int,
     yours: YourTrace,
     tf_yours: YourTrace,
@@ -245,7 +249,7 @@ def param_rows(
     return rows
 
 
-def functional_rows(s: Setup, yours: YourTrace) -> list[Row]:
+def functional_rows(s: CheckContext, yours: YourTrace) -> list[Row]:
     """The loss, then every parameter's gradient from the last layer back (end to end)."""
     rows = [loss_row(s, yours, None, ["loss_fn"], key="loss_fn")]
     if not rows[0].ok and rows[0].evidence is not None:
@@ -292,7 +296,9 @@ def functional_rows(s: Setup, yours: YourTrace) -> list[Row]:
     return rows
 
 
-def l2_entries(s: Setup, yours: YourTrace) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]]:
+def l2_entries(
+    s: CheckContext, yours: YourTrace
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]]:
     """``(yours, torch's, value, is_weight)`` per parameter, float64 in your layout and shapes
     (the L2 hypothesis)."""
     out = []

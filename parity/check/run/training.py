@@ -26,7 +26,7 @@ from parity.check.rows import INHERITED, ROOT, Row
 from parity.check.run import reference
 from parity.check.run import update_rules as updates
 from parity.check.run.candidate import describe
-from parity.check.run.context import Setup
+from parity.check.run.context import CheckContext
 from parity.check.run.optimizers import Optim
 from parity.compare import Comparison
 
@@ -53,7 +53,7 @@ def _tool_optimizer(arrays: dict[str, np.ndarray], opt: Optim) -> Any:
 
 def train_yours(
     impl: Functional | Layers,
-    s: Setup,
+    s: CheckContext,
     batches: Sequence[np.ndarray],
     opt: Optim,
 ) -> YourTraining:
@@ -98,7 +98,7 @@ def _stack(per_step: list[dict[str, np.ndarray]], key: str) -> Any:
 
 def train_rows(
     impl: Functional | Layers,
-    s: Setup,
+    s: CheckContext,
     batches: Sequence[np.ndarray],
     opt: Optim,
 ) -> tuple[list[Row], YourTraining, Any]:
@@ -143,7 +143,7 @@ def train_rows(
 
 
 def _row(
-    s: Setup,
+    s: CheckContext,
     name: str,
     what: str,
     key: str,
@@ -165,7 +165,7 @@ def _row(
     return Row("training", name, what, key, m)
 
 
-def _keys(s: Setup) -> list[tuple[str, str]]:
+def _keys(s: CheckContext) -> list[tuple[str, str]]:
     return [
         (name, f"{2 * k}.{what}")
         for k, spec in enumerate(s.net.linears)
@@ -222,7 +222,7 @@ def _replayed(name: str, t: int, yours: YourTraining, opt: Optim, biases: list[s
     ] + other_lr  # fmt: skip
 
 
-def _attach(rows: list[Row], s: Setup, yours: YourTraining, ref64: Any, opt: Optim) -> None:
+def _attach(rows: list[Row], s: CheckContext, yours: YourTraining, ref64: Any, opt: Optim) -> None:
     """Evidence for the first failing step of each gradient and parameter row."""
     from parity.tolerances import tolerance
 
