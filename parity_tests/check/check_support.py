@@ -3,6 +3,10 @@ name: ``from conftest import ...`` would find another folder's conftest in a ful
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
 from parity.check import CheckReport
 from parity.check.examples import Example
 from parity.check.rows import IN_THE_CHAIN
@@ -29,3 +33,15 @@ def assert_finds(example: Example) -> CheckReport:
     else:
         assert d.diagnosis.pitfall.startswith("docs/PORTING.md#")
     return report
+
+
+def load_cases(folder: str) -> ModuleType:
+    """``parity_tests/check/FOLDER/cases.py``, a catalogue of external networks (``CASES``),
+    loaded by path (the folders are not packages)."""
+    path = Path(__file__).resolve().parent / folder / "cases.py"
+    spec = importlib.util.spec_from_file_location(f"_{folder}_cases", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -5,19 +5,12 @@ binary, multiclass and regression heads. Correct ones pass; each planted mistake
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
-from check_support import assert_finds
+from check_support import assert_finds, load_cases
 
 from parity.check import check
 
-HERE = Path(__file__).resolve().parent / "external"
-_spec = importlib.util.spec_from_file_location("_external_cases", HERE / "cases.py")
-assert _spec is not None and _spec.loader is not None
-cases = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(cases)
+cases = load_cases("external")
 
 
 @pytest.mark.parametrize("case", cases.CASES, ids=lambda c: c.name)

@@ -7,17 +7,10 @@ parity_tests/check/external_issue19`` prints the table."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
-from check_support import assert_finds
+from check_support import assert_finds, load_cases
 
-HERE = Path(__file__).resolve().parent / "external_issue19"
-_spec = importlib.util.spec_from_file_location("_external_issue19_cases", HERE / "cases.py")
-assert _spec is not None and _spec.loader is not None
-cases = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(cases)
+cases = load_cases("external_issue19")
 
 
 @pytest.mark.parametrize("case", cases.CASES, ids=lambda c: c.name)
