@@ -19,11 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from parity._util.atomic import ReservedFile
+from parity._util.publish import ReservedFile, check_not_an_input, output_file, read_marker, shown
 from parity._util.threads import limit_threads
 from parity.cli.common import DEVICES, add_command, output_path, resolve_device, user_input
 from parity.cli.model_card import ModelCard, read_card
-from parity.cli.outputs import RUN_FILES, check_not_an_input, reserved_output, shown
 from parity.errors import UsageError
 from parity.harness.sides import IMPLEMENTATIONS, TORCH, Implementation
 
@@ -74,12 +73,12 @@ def _output_path(text: str | None) -> Path | None:
 @contextmanager
 def _reserved(output: Path | None) -> Iterator[ReservedFile | None]:
     """The output's temporary twin, created now (so an unwritable place, a device or a FIFO
-    is refused before any work, naming ``--output``: ``parity._util.outputs``); None for
+    is refused before any work, naming ``--output``: ``parity._util.publish``); None for
     stdout."""
     if output is None:
         yield None
         return
-    with reserved_output("--output", output) as reserved:
+    with output_file("--output", output) as reserved:
         yield reserved
 
 
@@ -87,7 +86,8 @@ def _inputs(args: argparse.Namespace, card: ModelCard, weights: Path) -> dict[st
     """What ``--output`` must not be: the data file, the weights, the model's own files."""
     model = Path(args.model)
     inputs = {"the --data file": Path(args.data), "the weights file": weights}
-    for name in (*RUN_FILES, *card.weights.values()):
+    marker = read_marker(model) or {"files": ["model.json"]}
+    for name in (*marker["files"], *card.weights.values()):
         inputs[f"the {name} of {shown('--model', model)}"] = model / name
     return inputs
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from parity._util.publish import output_dir, shown
 from parity._util.signals import signal_number
 from parity._util.threads import limit_threads
 from parity.cli.common import (
@@ -32,7 +33,6 @@ from parity.cli.common import (
     user_input,
 )
 from parity.cli.model_card import ModelCard
-from parity.cli.outputs import check_outside, run_transaction
 from parity.cli.train_outputs import epoch_table, history_json, plot_history
 from parity.data import DATASETS
 from parity.errors import Diverged, Failure, Interrupted, OptionError, UsageError
@@ -247,12 +247,11 @@ def default_out(args: argparse.Namespace) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     """``nn-parity train``: train one network, save weights, description, history, plot, as
-    one transaction (``parity.cli.outputs.run_transaction``)."""
+    one transaction (``parity._util.publish.output_dir``)."""
     check_options(args)
     out = check_out_dir(default_out(args))
-    if args.data is not None:
-        check_outside("--data", Path(args.data), "--out", out)
-    with run_transaction(out) as run_dir:
+    inputs = {} if args.data is None else {shown("--data", args.data): Path(args.data)}
+    with output_dir(out, "--out", "train", inputs) as run_dir:
         data, source, target = load_training_data(args, args.dtype)
         spec = train_spec(args, task=data.task)
         ok = train_and_save(args, spec, data, source, target, run_dir.staged)
