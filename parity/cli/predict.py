@@ -97,19 +97,17 @@ def run(args: argparse.Namespace) -> int:
     input is read and checked, and the predictions computed, before the output is written."""
     from parity.data.files import read_features
 
-    model_dir, data = Path(args.model), Path(args.data)
+    data = Path(args.data)
     output = _output_path(args.output)
+    impl = IMPLEMENTATIONS[args.backend]
     with _reserved(output) as reserved:  # first: an unwritable --output stops all work
-        with user_input():
-            card = read_card(model_dir)
-        impl = IMPLEMENTATIONS[args.backend]
-        weights = Path(args.weights) if args.weights else model_dir / card.weights_file(impl.name)
+        card, weights, raw_state = read_snapshot(args, impl)
         if output is not None:
             check_not_an_input("--output", output, _inputs(args, card, weights))
         with user_input():
             X_raw, y = read_features(data, card.features, card.target, classes=card.labels)
             X = card.standardize.inputs(X_raw, card.dtype, str(data), card.features)
-            state = check_weights(load_weights(impl, weights), card, weights)
+            state = check_weights(raw_state, card, weights)
         with limit_threads(args.threads, torch_threads=impl is TORCH):
             device = resolve_device(args.device)
             pred, proba = _predict(card, state, X, impl, device, weights)
@@ -125,20 +123,54 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def load_weights(impl: Implementation, path: Path) -> dict[str, np.ndarray]:
-    """The weights file's arrays: an ``.npz`` through ``parity.data.npz.read_npz`` (every member's
-    size checked before it is read), anything else (torch's ``.pt``) through ``impl``."""
-    import zipfile
+SNAPSHOT_READS = 3  # model.json and weights read this many times over before a refusal
 
-    from parity.data.npz import read_npz
+
+def read_snapshot(
+    args: argparse.Namespace, impl: Implementation
+) -> tuple[ModelCard, Path, dict[str, np.ndarray]]:
+    """``--model``'s model.json and the weights of one and the same run: the weights' SHA-256
+    must be the one model.json records (``weights_sha256``; a card without it, or an explicit
+    ``--weights``, is taken as it is). A ``train`` swapping the directory in between is met
+    by reading both again; a mismatch that persists is refused, never mixed."""
+    model_dir = Path(args.model)
+    for _ in range(SNAPSHOT_READS):
+        with user_input():
+            card = read_card(model_dir)
+        weights = Path(args.weights) if args.weights else model_dir / card.weights_file(impl.name)
+        digest = None if args.weights else card.weights_sha256.get(weights.name)
+        with user_input():
+            state = load_weights(impl, weights, digest)
+        if state is not None:
+            return card, weights, state
+    raise UsageError(
+        f"{weights}: not the weights {model_dir / 'model.json'} describes (its SHA-256 differs, "
+        f"{SNAPSHOT_READS} reads in a row): a train into {model_dir} is under way, or the run's "
+        "files were mixed; wait for it to finish, or train again"
+    )
+
+
+def load_weights(
+    impl: Implementation, path: Path, sha: str | None = None
+) -> dict[str, np.ndarray] | None:
+    """The weights file's arrays: an ``.npz`` read once through ``parity.data.npz.read_npz``
+    (every member's size checked before it is read), anything else (torch's ``.pt``) through
+    ``impl``. None when ``sha`` is given and the ``.npz`` read is not the file it names."""
+    from parity.cli.model_card import sha256
+    from parity.data.npz import MAX_BYTES, read_npz, size_text
 
     if path.is_dir():
         raise IsADirectoryError(f"{path}: is a directory; give a weights .npz file")
     if not path.is_file():
         raise FileNotFoundError(f"weights file not found: {path}")
-    if path.suffix == ".npz" or zipfile.is_zipfile(path):
-        return read_npz(path)
-    return impl.load_weights(path)
+    if path.suffix != ".npz":
+        return impl.load_weights(path)
+    if path.stat().st_size > MAX_BYTES:
+        raise ValueError(f"{path}: larger than {size_text(MAX_BYTES)}, the limit of a weights file")
+    content = path.read_bytes()  # hashed and parsed from the same bytes: one snapshot
+    if sha is not None and sha256(content) != sha:
+        return None
+    return read_npz(path, content=content)
 
 
 def score(pred: np.ndarray, y: np.ndarray, card: ModelCard) -> str:

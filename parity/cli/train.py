@@ -307,11 +307,16 @@ def write_run(
 ) -> None:
     """Write the weights, model.json, history.json and the plot into the staging directory
     ``staged`` (strict JSON: no NaN or Infinity)."""
+    import dataclasses
+
     import scratch
     from parity._util import strict_json
+    from parity.cli.model_card import sha256
 
     for backend, res in results.items():
         scratch.save_weights(staged / card.weights[backend], res.final_state)
+    digests = {name: sha256((staged / name).read_bytes()) for name in card.weights.values()}
+    card = dataclasses.replace(card, weights_sha256=digests)  # predict checks it: one snapshot
     (staged / "model.json").write_text(card.to_json(), encoding="utf-8")
     history = history_json(results, spec.epochs, verdict)
     (staged / "history.json").write_text(strict_json.dumps(history, indent=1), encoding="utf-8")

@@ -195,8 +195,11 @@ def check_regular_file(path: Path) -> None:
         raise ValueError(f"{path}: is {kind}; give an .npz file")
 
 
-def read_npz(path: Path, *, max_bytes: int = MAX_BYTES) -> dict[str, np.ndarray]:
+def read_npz(
+    path: Path, *, max_bytes: int = MAX_BYTES, content: bytes | None = None
+) -> dict[str, np.ndarray]:
     """The arrays of an ``.npz`` archive by name, in archive order (see the module docstring).
+    ``content``: the file's bytes, read already (``path`` then only names it in messages).
 
     Accepted dtypes: bool, integers, floats and str text (the caller decides where text may
     go); refused: complex, object, bytes, structured, datetime. ValueError naming the file
@@ -204,13 +207,15 @@ def read_npz(path: Path, *, max_bytes: int = MAX_BYTES) -> dict[str, np.ndarray]
     member, a header that lies, an array over the limit.
     """
     max_bytes = check_max_bytes(max_bytes)
-    check_regular_file(path)
-    if not zipfile.is_zipfile(path):
+    if content is None:
+        check_regular_file(path)
+    source: Path | IO[bytes] = path if content is None else io.BytesIO(content)
+    if not zipfile.is_zipfile(source):
         raise ValueError(f"{path}: not a .npz archive (np.savez writes one)")
     arrays: dict[str, np.ndarray] = {}
     budget = max_bytes
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source) as archive:
             for info in archive.infolist():
                 array = _read_member(path, archive, info, budget, max_bytes)
                 key = _key(path, info)

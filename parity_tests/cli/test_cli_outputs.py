@@ -323,3 +323,54 @@ def test_a_non_finite_metric_is_written_as_null(old_run):
 
     history = {"scratch": {"losses": [0.5, float("inf"), np.float64("nan")]}}
     assert strict_json(writer.dumps(history)) == {"scratch": {"losses": [0.5, None, None]}}
+
+
+# ------------------------------------------------------------------ one snapshot (defect 13)
+
+
+@pytest.fixture
+def two_runs(trained, tmp_path, capsys):
+    """``run`` (moons, 8 hidden) and ``other`` (moons, 8 hidden, another seed)."""
+    run, other = tmp_path / "run", tmp_path / "other"
+    shutil.copytree(trained / "moons", run)
+    status = cli(capsys, "train", "--dataset", "moons", "--hidden", 8, "--epochs", 2,
+                 "--backend", "scratch", "--seed", 1, "--out", other)[0]  # fmt: skip
+    assert status == 0
+    return run, other
+
+
+def test_defect13_a_train_swapping_the_run_mid_read_is_read_again(
+    two_runs, trained, tmp_path, capsys, monkeypatch
+):
+    """model.json read from one run, then the directory swapped by a train: the weights no
+    longer match its SHA-256, so both are read again, and the predictions are the new run's."""
+    import parity.cli.predict as predict
+
+    run, other = two_runs
+    points = write_csv(tmp_path / "p.csv", ["x0", "x1"], [[0.5, 0.25], [-1.0, 0.75]])
+    expected = cli(capsys, "predict", "--model", other, "--data", points)[1]
+    real, calls = predict.read_card, []
+
+    def swapped_after_reading(model_dir):
+        card = real(model_dir)
+        if not calls:  # a train into run finishes now
+            shutil.rmtree(run)
+            shutil.copytree(other, run)
+        calls.append(model_dir)
+        return card
+
+    monkeypatch.setattr(predict, "read_card", swapped_after_reading)
+    status, stdout, err = cli(capsys, "predict", "--model", run, "--data", points)
+    assert status == 0, err
+    assert stdout == expected and len(calls) == 2
+
+
+@pytest.mark.parametrize("kind", ["same-shape", "other-shape"])
+def test_defect13_weights_of_another_run_are_refused(kind, two_runs, trained, tmp_path, capsys):
+    run, other = two_runs
+    source = other if kind == "same-shape" else trained / "wide"
+    shutil.copy(source / "weights_scratch.npz", run / "weights_scratch.npz")
+    points = write_csv(tmp_path / "p.csv", ["x0", "x1"], [[0.5, 0.25]])
+    status, stdout, err = cli(capsys, "predict", "--model", run, "--data", points)
+    assert_one_line_error(status, stdout, err, "weights_scratch.npz: not the weights")
+    assert "its SHA-256 differs, 3 reads in a row" in err and stdout == ""
