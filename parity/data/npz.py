@@ -26,6 +26,8 @@ from typing import IO
 import numpy as np
 import numpy.lib.format as npy
 
+TORCH_FILE = ("a torch file (torch.save's zip of pickles), not an .npz archive; convert it: "
+              "np.savez(OUT, **{k: v.numpy() for k, v in torch.load(IN).items()})")
 MAX_BYTES = 1 << 30  # 1 GiB: the data an archive (or a .csv file) may hold; see the docstring
 _HEADER_ROOM = 1 << 16  # a .npy header's magic, length and dict: numpy caps the dict at 10 000
 _CHUNK = 1 << 20  # decompress in 1 MiB pieces
@@ -216,6 +218,8 @@ def read_npz(
     budget = max_bytes
     try:
         with zipfile.ZipFile(source) as archive:
+            if any(n.endswith("/data.pkl") for n in archive.namelist()):
+                raise ValueError(f"{path}: {TORCH_FILE}")
             for info in archive.infolist():
                 array = _read_member(path, archive, info, budget, max_bytes)
                 key = _key(path, info)
