@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from parity._util.atomic import reserved_file
+from parity._util.publish import output_file
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         text = page.read_text(encoding="utf-8")
         new = rendered(text, outputs)
         if new != text:
-            with reserved_file(page) as f:
+            with output_file("page", page) as f:
                 f.commit(new)
             print(f"rewrote {shown(page)}")
     for problem in problems:

@@ -3,7 +3,8 @@
 ``table()`` lists the rows in execution order with the first divergence marked and its
 diagnosis under the table; ``to_json()`` follows the documented schema (``ok``,
 ``first_divergence``, ``rows`` with ``stage, name, scaled, tol, ok`` and more);
-``write(out_dir)`` writes ``REPORT.md``, ``check.json`` and the figures as one transaction.
+``write(out_dir)`` writes ``REPORT.md``, ``check.json`` and the figures as one transaction
+(``parity._util.publish``: an existing ``out_dir`` must be empty or an earlier check's).
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ import json
 import math
 import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -172,20 +171,22 @@ class CheckReport:
         return json.dumps(self.to_dict(), indent=2, allow_nan=False)
 
     def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
-        """Write REPORT.md, check.json and figures/*.png into ``out_dir`` atomically: all are
-        built in a staging directory beside it and moved into place only when complete."""
+        """Write REPORT.md, check.json and figures/*.png into ``out_dir`` as one transaction
+        (``parity._util.publish.output_dir``); returns the paths written."""
+        from parity._util.publish import output_dir
+
+        with output_dir(out_dir, "out_dir", "check") as staging:
+            self.write_into(staging.staged)
+            written, _ = staging.commit()
+        return [staging.target / name for name in written]
+
+    def write_into(self, directory: Path) -> None:
+        """Write REPORT.md, check.json and figures/*.png into the existing ``directory``."""
         from parity.check.figures import write_figures
 
-        dest = Path(out_dir)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        staged = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
-        try:
-            figures = write_figures(self, staged / "figures")
-            (staged / "check.json").write_text(self.to_json() + "\n", encoding="utf-8")
-            (staged / "REPORT.md").write_text(self.markdown(figures), encoding="utf-8")
-            return _publish(staged, dest)
-        finally:
-            shutil.rmtree(staged, ignore_errors=True)
+        figures = write_figures(self, Path(directory) / "figures")
+        (Path(directory) / "check.json").write_text(self.to_json() + "\n", encoding="utf-8")
+        (Path(directory) / "REPORT.md").write_text(self.markdown(figures), encoding="utf-8")
 
     def markdown(self, figures: list[str]) -> str:
         """REPORT.md: the settings, the table, the diagnosis and the figures."""
@@ -195,19 +196,3 @@ class CheckReport:
         lines += ["## Settings", ""] + [f"- {k}: `{v}`" for k, v in self.settings.items()]
         lines += [""] + [f"![{Path(f).stem}]({f})" for f in figures]
         return "\n".join(lines) + "\n"
-
-
-def _publish(staged: Path, dest: Path) -> list[Path]:
-    """Move the staged output into ``dest`` by renames: ``figures/`` as a whole (an older one
-    is swapped out, so no stale figure survives), then check.json, then REPORT.md."""
-    dest.mkdir(parents=True, exist_ok=True)
-    out = []
-    if (staged / "figures").is_dir():
-        if (dest / "figures").exists():
-            os.rename(dest / "figures", staged / "old-figures")
-        os.rename(staged / "figures", dest / "figures")
-        out += sorted((dest / "figures").iterdir())
-    for name in ("check.json", "REPORT.md"):
-        os.replace(staged / name, dest / name)
-        out.append(dest / name)
-    return out

@@ -34,11 +34,13 @@ after it) and exit status 2, before anything is written: it is a ``UsageError`` 
 call on the user's input turns its ValueError into one with ``user_input()``) or an OSError.
 A training run that diverges ends with one such line (which side, at which step, the loss,
 ``lower --lr (now ...)``) and exit status 1, writing nothing. Any other exception is a bug
-and keeps its traceback. Where a command writes is settled before any work (``outputs``):
-``--out`` and ``--output`` must be writable and must not be one of the inputs, and ``--out``
-is locked for the whole command (a concurrent command on it is refused, exit 2). Outputs are
-staged and moved into place by rename (``parity._util.atomic``): ``train`` swaps its run
-directory in whole, so it is all new or all old, never mixed; Ctrl-C and SIGTERM (exit 130 /
+and keeps its traceback. Every output is published by one helper (``parity._util.publish``),
+which settles where a command writes before any work: ``--out`` and ``--output`` must be
+writable and must not be one of the inputs, an existing ``--out`` must be empty or an
+earlier output of the same command (its ``.nn-parity.json`` marker), and the output is
+locked for the whole command (a concurrent command on it is refused, exit 2). Outputs are
+staged under a hidden name and moved into place by rename: an ``--out`` directory is
+swapped in whole, so it is all new or all old, never mixed; Ctrl-C and SIGTERM (exit 130 /
 143) leave the previous output intact and nothing beside it. ``report`` exits 1 when a
 parity check failed (the report is still written: it says what failed), 0 otherwise; so
 does ``train --backend both`` when the two sides disagree.

@@ -8,8 +8,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from parity._util.publish import output_dir
 from parity.cli.common import add_command, check_out_dir, output_path, positive_int, user_input
-from parity.cli.outputs import locked_output
 from parity.experiments.bench import CONFIGS
 
 
@@ -67,13 +67,14 @@ def run(args: argparse.Namespace) -> int:
     with ExitStack() as stack:  # --out: writable and ours alone before the minutes of timing
         if args.out is not None:
             out = check_out_dir(Path(args.out))
-            stack.enter_context(locked_output(out, "--out"))
+            staging = stack.enter_context(output_dir(out, "--out", "bench"))
         result = run_bench(
             names, dtypes=dtypes, repeats=args.repeats, device=args.device,
             quick=args.quick, threads=args.threads,
         )  # fmt: skip
         print(render(result))
         if args.out is not None:
-            for path in write_page(result, out):
-                print(f"wrote {path}")
+            write_page(result, staging.staged)
+            for name in staging.commit()[0]:
+                print(f"wrote {out / name}")
     return 0

@@ -19,6 +19,7 @@ the mapping is printed as a tree with the bad row marked).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -27,12 +28,13 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from parity._util.outputs import locked_output, reserved_output
+from parity._util.publish import output_dir, output_file
 from parity.cli.common import HelpFormatter, seed
 from parity.errors import InputError, OptionError
 
 if TYPE_CHECKING:
     from parity.check.report import CheckReport
+
 
 def add_parser(subparsers: Any) -> None:
     """Register the ``check`` sub-command on the ``nn-parity`` parser's ``subparsers``."""
@@ -221,7 +223,7 @@ def _request(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _inputs(args: argparse.Namespace) -> dict[str, Path]:
-    """What an output must not be: FILE.py and the --data file."""
+    """What an output must not be, nor hold: FILE.py and the --data file."""
     from parity.check.adapters.loader import split_spec
 
     inputs = {}
@@ -234,16 +236,19 @@ def _inputs(args: argparse.Namespace) -> dict[str, Path]:
 
 @contextmanager
 def _reserved_outputs(args: argparse.Namespace) -> Iterator[None]:
-    """``--out`` and ``--json`` checked before any work (``parity._util.outputs``: not empty,
-    not a device or FIFO, not an input, writable), locked for the command, ``--json``'s
-    temporary twin made (``args.json_file``, committed by :func:`_publish`)."""
-    args.json_file = None
+    """``--out`` and ``--json`` checked before any work (``parity._util.publish``: not empty,
+    not a device or FIFO, not an input, writable; ``--out`` empty or an earlier check's),
+    locked for the command: ``args.out_dir`` is the staging, ``args.json_file`` the
+    temporary twin (both committed by :func:`_publish`)."""
+    args.json_file = args.out_dir = None
+    inputs = _inputs(args)
     with ExitStack() as stack:
         if args.out is not None:  # (an existing file, such as FILE.py, is refused there)
-            stack.enter_context(locked_output(args.out, "--out"))
+            inside = {f"{what} {str(path)!r}": path for what, path in inputs.items()}
+            args.out_dir = stack.enter_context(output_dir(args.out, "--out", "check", inside))
         if args.json is not None and args.json != "-":
             args.json_file = stack.enter_context(
-                reserved_output("--json", args.json, _inputs(args), parents=True)
+                output_file("--json", args.json, inputs, parents=True)
             )
         yield
 
@@ -267,14 +272,19 @@ def _publish(reports: dict[str, CheckReport], args: argparse.Namespace) -> int:
     if not reports:  # --demo list
         return 0
     single = reports.get("")
-    if args.out:
+    if args.out_dir is not None:
         if single is not None:
-            single.write(args.out)
-            print(f"wrote {args.out}/REPORT.md, check.json and figures/")
+            single.write_into(args.out_dir.staged)
         else:
             for name, r in reports.items():
-                r.write(Path(args.out) / name)
-            print(f"wrote {len(reports)} reports into {args.out}/")
+                (args.out_dir.staged / name).mkdir()
+                r.write_into(args.out_dir.staged / name)
+        args.out_dir.commit()
+        said = sys.stderr if args.json == "-" else sys.stdout  # --json -: stdout is the JSON
+        if single is not None:
+            print(f"wrote {args.out}/REPORT.md, check.json and figures/", file=said)
+        else:
+            print(f"wrote {len(reports)} reports into {args.out}/", file=said)
     if args.json is not None:
         text = (
             single.to_json()
@@ -302,7 +312,8 @@ def run(args: argparse.Namespace) -> int:
     _check_options(args)
     request = _request(args)
     with _reserved_outputs(args):  # errors: one line from parity.cli.main's handler
-        reports = run_check(request, args.timeout)
+        with contextlib.redirect_stdout(sys.stderr if args.json == "-" else sys.stdout):
+            reports = run_check(request, args.timeout)  # (--json -: the tables to stderr)
         closed = reports.pop(STDOUT_CLOSED, False) is None
         if closed:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

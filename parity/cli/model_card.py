@@ -12,7 +12,11 @@ The JSON keeps the layout of version 1::
      "features": ["x0", "x1"], "target": "y", "n_classes": 2, "classes": [0, 1],
      "standardize": {"x_mean": [...], "x_std": [...], "y_mean": null, "y_std": null},
      "weights": {"scratch": "weights_scratch.npz"}, "data": {"dataset": "xor"},
-     "training": {...RunSpec fields..., "device": "cpu"}, "test_metric": {"scratch": 0.97}}
+     "training": {...RunSpec fields..., "device": "cpu"}, "test_metric": {"scratch": 0.97},
+     "weights_sha256": {"weights_scratch.npz": "9f86d0..."}}
+
+``weights_sha256`` (optional: older cards lack it) ties the card to the weights files written
+with it: ``predict`` reads a run directory as one snapshot by checking it.
 """
 
 from __future__ import annotations
@@ -109,9 +113,10 @@ class ModelCard:
     data: Mapping[str, str] = field(default_factory=dict)
     training: Mapping[str, Any] = field(default_factory=dict)
     test_metric: Mapping[str, float | None] = field(default_factory=dict)
+    weights_sha256: Mapping[str, str] = field(default_factory=dict)  # file name -> digest
 
     def __post_init__(self) -> None:
-        for name in ("weights", "data", "training", "test_metric"):
+        for name in ("weights", "data", "training", "test_metric", "weights_sha256"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
 
     @property
@@ -200,6 +205,7 @@ class ModelCard:
                             "y_mean": std.y_mean, "y_std": std.y_std},
             "weights": dict(self.weights), "data": dict(self.data),
             "training": dict(self.training), "test_metric": dict(self.test_metric),
+            "weights_sha256": dict(self.weights_sha256),
         }  # fmt: skip
         return strict_json.dumps(card, indent=2)  # a NaN test metric is written as null
 
@@ -223,6 +229,13 @@ class ModelCard:
                 f"version {MODEL_VERSION} (retrain with nn-parity train)"
             )
         return Reader(str(source), raw).card()
+
+
+def sha256(content: bytes) -> str:
+    """The hex SHA-256 digest of ``content``: a weights file's identity in ``weights_sha256``."""
+    import hashlib
+
+    return hashlib.sha256(content).hexdigest()
 
 
 def read_card(model_dir: Path) -> ModelCard:
@@ -425,6 +438,7 @@ class Reader:
             data=self.mapping("data", _is_str, "strings"),
             training=self.mapping("training", _is_any, "training settings"),
             test_metric=self.mapping("test_metric", _is_metric, "numbers or null"), **net,
+            weights_sha256=self.mapping("weights_sha256", _is_str, "SHA-256 digests"),
         )  # fmt: skip
 
 

@@ -19,11 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from parity._util.atomic import ReservedFile
+from parity._util.publish import ReservedFile, check_not_an_input, output_file, read_marker, shown
 from parity._util.threads import limit_threads
 from parity.cli.common import DEVICES, add_command, output_path, resolve_device, user_input
 from parity.cli.model_card import ModelCard, read_card
-from parity.cli.outputs import RUN_FILES, check_not_an_input, reserved_output, shown
 from parity.errors import UsageError
 from parity.harness.sides import IMPLEMENTATIONS, TORCH, Implementation
 
@@ -74,12 +73,12 @@ def _output_path(text: str | None) -> Path | None:
 @contextmanager
 def _reserved(output: Path | None) -> Iterator[ReservedFile | None]:
     """The output's temporary twin, created now (so an unwritable place, a device or a FIFO
-    is refused before any work, naming ``--output``: ``parity._util.outputs``); None for
+    is refused before any work, naming ``--output``: ``parity._util.publish``); None for
     stdout."""
     if output is None:
         yield None
         return
-    with reserved_output("--output", output) as reserved:
+    with output_file("--output", output) as reserved:
         yield reserved
 
 
@@ -87,7 +86,8 @@ def _inputs(args: argparse.Namespace, card: ModelCard, weights: Path) -> dict[st
     """What ``--output`` must not be: the data file, the weights, the model's own files."""
     model = Path(args.model)
     inputs = {"the --data file": Path(args.data), "the weights file": weights}
-    for name in (*RUN_FILES, *card.weights.values()):
+    marker = read_marker(model) or {"files": ["model.json"]}
+    for name in (*marker["files"], *card.weights.values()):
         inputs[f"the {name} of {shown('--model', model)}"] = model / name
     return inputs
 
@@ -97,19 +97,17 @@ def run(args: argparse.Namespace) -> int:
     input is read and checked, and the predictions computed, before the output is written."""
     from parity.data.files import read_features
 
-    model_dir, data = Path(args.model), Path(args.data)
+    data = Path(args.data)
     output = _output_path(args.output)
+    impl = IMPLEMENTATIONS[args.backend]
     with _reserved(output) as reserved:  # first: an unwritable --output stops all work
-        with user_input():
-            card = read_card(model_dir)
-        impl = IMPLEMENTATIONS[args.backend]
-        weights = Path(args.weights) if args.weights else model_dir / card.weights_file(impl.name)
+        card, weights, raw_state = read_snapshot(args, impl)
         if output is not None:
             check_not_an_input("--output", output, _inputs(args, card, weights))
         with user_input():
             X_raw, y = read_features(data, card.features, card.target, classes=card.labels)
             X = card.standardize.inputs(X_raw, card.dtype, str(data), card.features)
-            state = check_weights(load_weights(impl, weights), card, weights)
+            state = check_weights(raw_state, card, weights)
         with limit_threads(args.threads, torch_threads=impl is TORCH):
             device = resolve_device(args.device)
             pred, proba = _predict(card, state, X, impl, device, weights)
@@ -125,20 +123,54 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def load_weights(impl: Implementation, path: Path) -> dict[str, np.ndarray]:
-    """The weights file's arrays: an ``.npz`` through ``parity.data.npz.read_npz`` (every member's
-    size checked before it is read), anything else (torch's ``.pt``) through ``impl``."""
-    import zipfile
+SNAPSHOT_READS = 3  # model.json and weights read this many times over before a refusal
 
-    from parity.data.npz import read_npz
+
+def read_snapshot(
+    args: argparse.Namespace, impl: Implementation
+) -> tuple[ModelCard, Path, dict[str, np.ndarray]]:
+    """``--model``'s model.json and the weights of one and the same run: the weights' SHA-256
+    must be the one model.json records (``weights_sha256``; a card without it, or an explicit
+    ``--weights``, is taken as it is). A ``train`` swapping the directory in between is met
+    by reading both again; a mismatch that persists is refused, never mixed."""
+    model_dir = Path(args.model)
+    for _ in range(SNAPSHOT_READS):
+        with user_input():
+            card = read_card(model_dir)
+        weights = Path(args.weights) if args.weights else model_dir / card.weights_file(impl.name)
+        digest = None if args.weights else card.weights_sha256.get(weights.name)
+        with user_input():
+            state = load_weights(impl, weights, digest)
+        if state is not None:
+            return card, weights, state
+    raise UsageError(
+        f"{weights}: not the weights {model_dir / 'model.json'} describes (its SHA-256 differs, "
+        f"{SNAPSHOT_READS} reads in a row): a train into {model_dir} is under way, or the run's "
+        "files were mixed; wait for it to finish, or train again"
+    )
+
+
+def load_weights(
+    impl: Implementation, path: Path, sha: str | None = None
+) -> dict[str, np.ndarray] | None:
+    """The weights file's arrays: an ``.npz`` read once through ``parity.data.npz.read_npz``
+    (every member's size checked before it is read), anything else (torch's ``.pt``) through
+    ``impl``. None when ``sha`` is given and the ``.npz`` read is not the file it names."""
+    from parity.cli.model_card import sha256
+    from parity.data.npz import MAX_BYTES, read_npz, size_text
 
     if path.is_dir():
         raise IsADirectoryError(f"{path}: is a directory; give a weights .npz file")
     if not path.is_file():
         raise FileNotFoundError(f"weights file not found: {path}")
-    if path.suffix == ".npz" or zipfile.is_zipfile(path):
-        return read_npz(path)
-    return impl.load_weights(path)
+    if path.suffix != ".npz":
+        return impl.load_weights(path)
+    if path.stat().st_size > MAX_BYTES:
+        raise ValueError(f"{path}: larger than {size_text(MAX_BYTES)}, the limit of a weights file")
+    content = path.read_bytes()  # hashed and parsed from the same bytes: one snapshot
+    if sha is not None and sha256(content) != sha:
+        return None
+    return read_npz(path, content=content)
 
 
 def score(pred: np.ndarray, y: np.ndarray, card: ModelCard) -> str:

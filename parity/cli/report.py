@@ -1,11 +1,10 @@
 """``nn-parity report``: run the parity grid, the dataset runs and the claims; write the report.
 
 Exit status 1 when a parity check failed (the report is still written: it says what failed),
-0 otherwise. The work is ``parity.report.generate``, which stages the report and publishes it
-by renames; here ``--out`` is checked writable and locked for the whole command
-(``parity.cli.outputs.locked_output``). ``--jobs N`` spreads the measurements over N worker
-processes (``parity.report.jobs``); it does not change the report, so the command the report
-records leaves it out.
+0 otherwise. The work is ``parity.report.generate``, which checks and locks ``--out`` before
+any work, stages the report and publishes it (``parity._util.publish.output_dir``).
+``--jobs N`` spreads the measurements over N worker processes (``parity.report.jobs``); it
+does not change the report, so the command the report records leaves it out.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from parity._util.atomic import recover
 from parity._util.threads import limit_threads
 from parity.cli.common import (
     DEVICES,
@@ -27,7 +25,6 @@ from parity.cli.common import (
     resolve_device,
     seed,
 )
-from parity.cli.outputs import locked_output
 
 DEFAULT_OUT = "out/report"  # under /out/, which .gitignore lists: the checkout stays clean
 
@@ -101,10 +98,7 @@ def run(args: argparse.Namespace) -> int:
     """``nn-parity report``: see ``parity.report``."""
     out = check_out_dir(Path(args.out))
     dtypes = ("float64", "float32") if args.dtype == "both" else (args.dtype,)
-    # writable and ours alone (a concurrent report into --out is refused) before any work
-    with locked_output(out, "--out") as target, limit_threads(args.threads):
-        for note in recover(target, keep=lambda name: True):  # staging a dead run left
-            print(f"note: {out}: {note}", file=sys.stderr)
+    with limit_threads(args.threads):
         device = resolve_device(args.device)
         from parity.report import ReportOptions, generate
 
@@ -118,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             threads=args.threads,
         )
+        # --out is checked writable and ours, and locked, before any work (generate)
         result = generate(options, stream=sys.stderr)
     verdict = "all agree" if result.ok else "PARITY FAILURES, see the report"
     print(

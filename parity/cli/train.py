@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from parity._util.publish import output_dir, shown
 from parity._util.signals import signal_number
 from parity._util.threads import limit_threads
 from parity.cli.common import (
@@ -32,7 +33,6 @@ from parity.cli.common import (
     user_input,
 )
 from parity.cli.model_card import ModelCard
-from parity.cli.outputs import check_outside, run_transaction
 from parity.cli.train_outputs import epoch_table, history_json, plot_history
 from parity.data import DATASETS
 from parity.errors import Diverged, Failure, Interrupted, OptionError, UsageError
@@ -238,6 +238,49 @@ def train_backends(
         raise Failure(f"{err}; lower --lr (now {spec.lr:g})") from err
 
 
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux's MemAvailable), or None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def memory_estimate(spec: RunSpec, data: Dataset, sides: int) -> int:
+    """Bytes a training run of ``spec`` on ``data`` needs, roughly, for ``sides`` backends:
+    per side the weights, their gradients, the optimizer's state (SGD momentum: one copy,
+    Adam: two), the initial state dict and the final copy; and the activations and their
+    gradients of the largest forward pass (a batch, or a whole split when evaluating)."""
+    import itertools
+
+    import numpy as np
+
+    widths = [data.n_features, *spec.hidden, data.n_outputs]
+    params = sum((a + 1) * b for a, b in itertools.pairwise(widths))
+    copies = 4 + (2 if spec.optimizer == "adam" else 1 if spec.momentum else 0)
+    rows = max(spec.batch_size, len(data.X_train), len(data.X_test))
+    activations = 3 * rows * sum(widths)  # pre-activation, output and gradient of each layer
+    return sides * (copies * params + activations) * np.dtype(spec.dtype).itemsize
+
+
+def check_memory(spec: RunSpec, data: Dataset, sides: int) -> None:
+    """OptionError, naming the estimate, when the run would need more memory than is free
+    (rather than a MemoryError or an OOM kill half-way)."""
+    need, free = memory_estimate(spec, data, sides), available_memory()
+    if free is not None and need > free:
+        raise OptionError(
+            f"this run needs about {need / 1e9:.1f} GB of memory (weights, gradients, optimizer "
+            f"state and copies for {sides} backend(s), plus the activations of "
+            f"{max(spec.batch_size, len(data.X_train), len(data.X_test))} rows), more than the "
+            f"{free / 1e9:.1f} GB available; give smaller --hidden sizes",
+            "train",
+        )
+
+
 def default_out(args: argparse.Namespace) -> Path:
     """``--out``, or ``runs/<dataset name or data file's stem>``."""
     if args.out is not None:
@@ -247,14 +290,14 @@ def default_out(args: argparse.Namespace) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     """``nn-parity train``: train one network, save weights, description, history, plot, as
-    one transaction (``parity.cli.outputs.run_transaction``)."""
+    one transaction (``parity._util.publish.output_dir``)."""
     check_options(args)
     out = check_out_dir(default_out(args))
-    if args.data is not None:
-        check_outside("--data", Path(args.data), "--out", out)
-    with run_transaction(out) as run_dir:
+    inputs = {} if args.data is None else {shown("--data", args.data): Path(args.data)}
+    with output_dir(out, "--out", "train", inputs) as run_dir:
         data, source, target = load_training_data(args, args.dtype)
         spec = train_spec(args, task=data.task)
+        check_memory(spec, data, len(BACKENDS[args.backend]))
         ok = train_and_save(args, spec, data, source, target, run_dir.staged)
         written, dropped = run_dir.commit()
     try:  # the run is in place: an interrupt from here on says so
@@ -308,11 +351,16 @@ def write_run(
 ) -> None:
     """Write the weights, model.json, history.json and the plot into the staging directory
     ``staged`` (strict JSON: no NaN or Infinity)."""
+    import dataclasses
+
     import scratch
     from parity._util import strict_json
+    from parity.cli.model_card import sha256
 
     for backend, res in results.items():
         scratch.save_weights(staged / card.weights[backend], res.final_state)
+    digests = {name: sha256((staged / name).read_bytes()) for name in card.weights.values()}
+    card = dataclasses.replace(card, weights_sha256=digests)  # predict checks it: one snapshot
     (staged / "model.json").write_text(card.to_json(), encoding="utf-8")
     history = history_json(results, spec.epochs, verdict)
     (staged / "history.json").write_text(strict_json.dumps(history, indent=1), encoding="utf-8")

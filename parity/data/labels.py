@@ -4,7 +4,9 @@ Class labels may be integers (``0..K-1``, ``1..K``, ``-1/+1``, ``{3, 7, 11}``; a
 integer-valued floats and bools, which count as ``0/1``) or text (``setosa``, ``virginica``).
 They are mapped to the class indices ``0..K-1`` the networks need, in a fixed order: integer
 labels by value, text labels by Python's string order (code points: ``'B' < 'a'``,
-``'10' < '9'``). A column with one cell that is not a number is text throughout. The labels
+``'10' < '9'``). A column with one cell that is not a number is text throughout, and so is a
+class column with a label written with leading zeros (``007``, ``01``: identifiers, kept as
+written, so ``01`` and ``1`` are two classes). The labels
 in that order, ``classes``, are ``str`` or ``int`` (JSON-friendly), so a caller can store
 them and print predictions as the original labels (``classes[index]``).
 
@@ -17,6 +19,7 @@ a note says so and suggests ``--head regression`` (a count or a measurement is n
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -29,6 +32,7 @@ from parity.data.targets import Label
 MAX_INFERRED_CLASSES = 20  # an integer target with more unique values is taken as regression
 _MISSING = frozenset({"", "na", "n/a", "nan", "null"})  # text cells read as "no value" (lower)
 _SMALL_RUN = 10  # consecutive integer labels up to this many are taken as classes without a note
+_PADDED = re.compile(r"[+-]?0[0-9]+")  # an integer label with leading zeros: kept as text
 EXACT_INTEGERS = 2**53  # float64, as labels are read, holds every integer up to this exactly
 
 
@@ -200,6 +204,13 @@ def _check_exact_integers(table: Table, name: str) -> None:
         )
 
 
+def _zero_padded(table: Table, name: str) -> bool:
+    """Some cell of a text column is an integer written with leading zeros (``007``): an
+    identifier, whose labels are kept as written (``01`` and ``1`` stay two classes)."""
+    cells = table.cells[table.index(name)]
+    return isinstance(cells, list) and any(_PADDED.fullmatch(t.strip()) for t in cells)
+
+
 def read_target(table: Table, name: str, task: str | None) -> Target:
     """The training target ``name`` of ``table`` for ``task`` (None: inferred; see the module
     docstring). ValueError naming the file and column for a missing value, a regression
@@ -212,6 +223,12 @@ def read_target(table: Table, name: str, task: str | None) -> Target:
         _check_two_values(table, name, sorted(set(_texts(table, name))))
         return _text_classes(table, name, task)
     check_finite(table, name, y)
+    classes_wanted = task in ("binary", "multiclass") or (
+        task is None and infer_task(y) != "regression"
+    )
+    if classes_wanted and _zero_padded(table, name):  # labels as the file has them
+        _check_two_values(table, name, sorted(set(_texts(table, name))))
+        return _text_classes(table, name, task)
     if task != "regression":
         _check_exact_integers(table, name)
     _check_two_values(table, name, np.unique(y).tolist())

@@ -26,6 +26,8 @@ from typing import IO
 import numpy as np
 import numpy.lib.format as npy
 
+TORCH_FILE = ("a torch file (torch.save's zip of pickles), not an .npz archive; convert it: "
+              "np.savez(OUT, **{k: v.numpy() for k, v in torch.load(IN).items()})")
 MAX_BYTES = 1 << 30  # 1 GiB: the data an archive (or a .csv file) may hold; see the docstring
 _HEADER_ROOM = 1 << 16  # a .npy header's magic, length and dict: numpy caps the dict at 10 000
 _CHUNK = 1 << 20  # decompress in 1 MiB pieces
@@ -195,8 +197,11 @@ def check_regular_file(path: Path) -> None:
         raise ValueError(f"{path}: is {kind}; give an .npz file")
 
 
-def read_npz(path: Path, *, max_bytes: int = MAX_BYTES) -> dict[str, np.ndarray]:
+def read_npz(
+    path: Path, *, max_bytes: int = MAX_BYTES, content: bytes | None = None
+) -> dict[str, np.ndarray]:
     """The arrays of an ``.npz`` archive by name, in archive order (see the module docstring).
+    ``content``: the file's bytes, read already (``path`` then only names it in messages).
 
     Accepted dtypes: bool, integers, floats and str text (the caller decides where text may
     go); refused: complex, object, bytes, structured, datetime. ValueError naming the file
@@ -204,13 +209,17 @@ def read_npz(path: Path, *, max_bytes: int = MAX_BYTES) -> dict[str, np.ndarray]
     member, a header that lies, an array over the limit.
     """
     max_bytes = check_max_bytes(max_bytes)
-    check_regular_file(path)
-    if not zipfile.is_zipfile(path):
+    if content is None:
+        check_regular_file(path)
+    source: Path | IO[bytes] = path if content is None else io.BytesIO(content)
+    if not zipfile.is_zipfile(source):
         raise ValueError(f"{path}: not a .npz archive (np.savez writes one)")
     arrays: dict[str, np.ndarray] = {}
     budget = max_bytes
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source) as archive:
+            if any(n.endswith("/data.pkl") for n in archive.namelist()):
+                raise ValueError(f"{path}: {TORCH_FILE}")
             for info in archive.infolist():
                 array = _read_member(path, archive, info, budget, max_bytes)
                 key = _key(path, info)

@@ -24,7 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
-from parity.data.npz import MAX_BYTES, check_max_bytes, first_line, read_npz, size_text
+from parity.data.npz import (
+    MAX_BYTES,
+    TORCH_FILE,
+    check_max_bytes,
+    first_line,
+    read_npz,
+    size_text,
+)
 
 Cells = np.ndarray | list[str]  # a .csv column's stripped texts, or an .npz's 1-D array
 
@@ -213,6 +220,8 @@ def read_table(
     path = check_path(path)
     max_bytes = check_max_bytes(max_bytes)
     suffix = path.suffix.lower()
+    if suffix in (".pt", ".pth"):
+        raise ValueError(f"{path}: {TORCH_FILE}")
     if suffix not in (".csv", ".npz"):
         raise ValueError(f"{path}: unsupported file type {path.suffix!r}; use .csv or .npz")
     try:

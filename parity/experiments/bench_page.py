@@ -196,16 +196,15 @@ def render(result: BenchResult, *, figure: str | None = None) -> str:
     return "\n\n".join(parts)
 
 
-def write_page(result: BenchResult, out: Path) -> list[Path]:
-    """``out/BENCH.md`` and ``out/bench.png``, published together (one transaction)."""
-    from parity._util.atomic import publish, staging_dir
+def write_page(result: BenchResult, directory: Path) -> None:
+    """``BENCH.md`` and ``bench.png`` into ``directory`` (``nn-parity bench --out`` stages
+    them and publishes both at once: ``parity._util.publish``)."""
     from parity.experiments.roofline import plot_bench
 
-    out = Path(out)
-    with staging_dir(out) as staged:
-        plot_bench(result, staged / FIGURE)
-        (staged / "BENCH.md").write_text(render(result, figure=FIGURE) + "\n", encoding="utf-8")
-        return publish(staged, out)
+    plot_bench(result, Path(directory) / FIGURE)
+    (Path(directory) / "BENCH.md").write_text(
+        render(result, figure=FIGURE) + "\n", encoding="utf-8"
+    )
 
 
 @dataclass(frozen=True)

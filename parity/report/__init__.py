@@ -26,8 +26,9 @@ The grid, the dataset runs and the claims are *measurements* (``jobs.Batch``), a
 before the first section runs, on ``ReportOptions.jobs`` worker processes or, with one job,
 in this process when their section collects them (``jobs``); either way the report is the
 same. ``generate(ReportOptions(...))`` renders the Markdown and the figures into a staging
-directory next to the destination and publishes them by rename (``parity._util.atomic``), so
-an interrupted run leaves the previous report intact. Every number in the report is a
+directory next to the destination and publishes them by rename (``parity._util.publish``),
+so an interrupted run leaves the previous report intact; an existing destination must be
+empty or an earlier report's. Every number in the report is a
 function of the options (same seed, same machine, same numbers), except the measured times,
 which live in the report's last two sections, Performance and Timings, and its figure
 ``bench.png`` (``MEASURED_FIGURES``), and nowhere else: ``strip_timings`` removes them.

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from parity._util.atomic import publish, staging_dir
+from parity._util.publish import output_dir
 from parity._util.threads import limit_threads
 from parity.report.context import ReportContext, ReportOptions, ReportResult, Section
 from parity.report.environment import environment_section
@@ -81,9 +81,10 @@ def result_of(ctx: ReportContext, path: Path) -> ReportResult:
 def generate(options: ReportOptions, *, stream: TextIO | None = sys.stderr) -> ReportResult:
     """Run every section and publish ``REPORT.md`` and ``figures/`` into ``options.out``.
 
-    The sections draw into a staging directory next to ``options.out``, which replaces it by
-    rename once the Markdown is written (``parity._util.atomic``): an interrupted run leaves
-    the previous report intact. ``options.device`` must already be resolved (``cpu`` or
+    ``options.out`` is checked (empty, or an earlier report's: ``parity._util.publish``) and
+    locked before any work; the sections draw into a staging directory beside it, which
+    replaces it by rename once the Markdown is written: an interrupted run leaves the
+    previous report intact. ``options.device`` must already be resolved (``cpu`` or
     ``cuda[:N]``, not ``auto``). With ``options.jobs`` > 1 the grid, the dataset runs and
     the claims run in that many worker processes (``parity.report.jobs``); the report is the
     same. Progress goes to ``stream`` (None: silent).
@@ -92,11 +93,12 @@ def generate(options: ReportOptions, *, stream: TextIO | None = sys.stderr) -> R
 
     out = Path(options.out)
     with (
-        staging_dir(out) as staged,
+        output_dir(out, "--out", "report") as staging,
         limit_threads(options.threads),
         torch_impl.parity_mode(options.device),
         worker_pool(options.jobs, threads=options.threads, device=options.device) as workers,
     ):
+        staged = staging.staged
         ctx = ReportContext(options, staged / "figures", stream, workers)
         ctx.figures.mkdir()
         sections = run_sections(ctx)
@@ -104,5 +106,5 @@ def generate(options: ReportOptions, *, stream: TextIO | None = sys.stderr) -> R
         digits = digits_line(ctx.grid, options.dtypes)
         markdown = render(options, result, sections, digits)
         (staged / "REPORT.md").write_text(markdown, encoding="utf-8")
-        publish(staged, out)
+        staging.commit()
     return result

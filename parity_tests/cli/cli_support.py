@@ -63,7 +63,7 @@ def assert_one_line_error(status, out, err, message):
 
 def nothing_written(tmp_path, out):
     assert not out.exists()
-    assert not list(tmp_path.glob("*.tmp-*"))
+    assert not list(tmp_path.glob(".*.nn-parity*"))
 
 
 # ------------------------------------------------------------------ a training run held mid-way
@@ -150,8 +150,6 @@ def strict_json(text):
 
 
 def leftovers(parent):
-    """Staging, set-aside and lock files a command left in ``parent``."""
-    return sorted(
-        p.name for p in parent.iterdir()
-        if ".tmp-" in p.name or ".old-" in p.name or p.name.endswith(".lock")
-    )  # fmt: skip
+    """Staging, set-aside and lock files a command left in ``parent`` (``parity._util.publish``:
+    hidden names carrying ``nn-parity``)."""
+    return sorted(p.name for p in parent.iterdir() if ".nn-parity" in p.name)

@@ -26,10 +26,10 @@ from cli_support import (
     write_csv,
 )
 
-from parity._util.lock import exclusive
+from parity._util.publish import locked
 from parity.cli.model_card import ModelCard
 
-RUN_NAMES = ["history.json", "model.json", "training_curve.png"]
+RUN_NAMES = [".nn-parity.json", "history.json", "model.json", "training_curve.png"]
 
 
 def train(capsys, out, *extra):
@@ -66,7 +66,7 @@ def test_a_failed_swap_leaves_the_earlier_run_whole(old_run, tmp_path, capsys, m
     real = os.rename
 
     def failing(src, dst):
-        if ".tmp-" in os.fspath(src):  # the staged run into place: the disk fails
+        if "nn-parity-tmp-" in os.fspath(src):  # the staged run into place: the disk fails
             raise OSError(errno.EIO, "Input/output error")
         real(src, dst)
 
@@ -74,9 +74,9 @@ def test_a_failed_swap_leaves_the_earlier_run_whole(old_run, tmp_path, capsys, m
     status, _, err = train(capsys, old_run, "--backend", "torch")
     assert status == 2  # after training (its progress line first), one line says what failed
     assert err.splitlines()[-1] == (f"nn-parity: error: --out '{old_run}': cannot put the new "
-                                    "run in place (Input/output error); the earlier run is "
+                                    "output in place (Input/output error); the earlier one is "
                                     "unchanged")  # fmt: skip
-    assert ".tmp-" not in err and "Traceback" not in err
+    assert "nn-parity-tmp" not in err and "Traceback" not in err
     assert snapshot(old_run) == before
     assert leftovers(tmp_path) == []
 
@@ -101,17 +101,20 @@ def test_an_interrupt_during_the_swap_waits_and_says_the_run_was_written(
 
 def _crashed_before_the_swap(run, tmp_path):
     """Killed between the renames: --out missing, the earlier run set aside, staging left."""
-    os.rename(run, tmp_path / "run.old-dead")
-    (tmp_path / "run.tmp-dead").mkdir()
-    (tmp_path / "run.tmp-dead" / "model.json").write_text("half")
+    os.rename(run, tmp_path / ".run.nn-parity-old-0000dead")
+    (tmp_path / ".run.nn-parity-tmp-0000dead").mkdir()
+    (tmp_path / ".run.nn-parity-tmp-0000dead" / "model.json").write_text("half")
 
 
 def _crashed_while_moving_notes(run, tmp_path):
     """Killed after the swap, while the user's files were moved into the new run."""
-    aside = tmp_path / "run.old-dead"
+    aside = tmp_path / ".run.nn-parity-old-0000dead"
     aside.mkdir()
     os.rename(run / "notes.txt", aside / "notes.txt")
     (aside / "weights_torch.npz").write_text("an earlier run's file: not kept")
+    (aside / ".nn-parity.json").write_text(
+        '{"format": "nn-parity-output", "command": "train", "files": ["weights_torch.npz"]}'
+    )
 
 
 @pytest.mark.parametrize("crash", [_crashed_before_the_swap, _crashed_while_moving_notes],
@@ -120,7 +123,7 @@ def test_leftovers_of_a_killed_run_are_recovered(crash, old_run, tmp_path, capsy
     crash(old_run, tmp_path)
     status, _, err = train(capsys, old_run, "--backend", "scratch")
     assert status == 0, err
-    assert "left by an interrupted run" in err
+    assert "left by an interrupted command" in err
     assert sorted(p.name for p in old_run.iterdir()) == sorted(
         [*RUN_NAMES, "notes.txt", "weights_scratch.npz"]
     )
@@ -137,8 +140,8 @@ def test_out_must_be_an_earlier_run_or_empty(content, tmp_path, capsys):
     before = snapshot(out)
     status, stdout, err = train(capsys, out, "--backend", "scratch")
     if content:
-        assert_one_line_error(status, stdout, err, f"--out '{out}' is a directory that holds "
-                              "no nn-parity run (no model.json)")  # fmt: skip
+        assert_one_line_error(status, stdout, err, f"--out '{out}' holds files nn-parity did "
+                              "not write ('notes.txt'; no .nn-parity.json)")  # fmt: skip
         assert snapshot(out) == before
     else:
         assert status == 0, err
@@ -230,13 +233,13 @@ def test_unwritable_output_is_refused_before_any_work(
         message = f"{option} '{argv[-1]}': cannot write there: cannot create files in {base}"
         message += f" ({why})"
     assert_one_line_error(status, stdout, err, message)
-    assert ".tmp-" not in err and stdout == ""  # no staging path named, no training started
+    assert "nn-parity-tmp" not in err and stdout == ""  # no staging path named, no work done
     assert regular.read_text() == "a file" and list(read_only_dir.iterdir()) == []
 
 
 def test_a_report_into_a_locked_out_is_refused_before_any_work(tmp_path, capsys):
     out = tmp_path / "report"
-    with exclusive(out, "--out"):
+    with locked(out, "--out"):
         status, stdout, err = cli(capsys, "report", "--quick", "--out", out)
     assert_one_line_error(status, stdout, err, f"--out '{out}' is in use by another nn-parity "
                           f"command (pid {os.getpid()})")  # fmt: skip
@@ -296,7 +299,7 @@ def test_outputs_get_the_modes_of_open_and_mkdir(umask, old_run, tmp_path, capsy
     finally:
         os.umask(previous)
     files = [*out.iterdir(), *(p for p in old_run.iterdir() if p.name != "notes.txt"), preds]
-    assert len(files) == 10
+    assert len(files) == 12  # with each run's .nn-parity.json
     for path in files:
         assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path
     for directory in (out, out.parent, old_run):
@@ -320,3 +323,54 @@ def test_a_non_finite_metric_is_written_as_null(old_run):
 
     history = {"scratch": {"losses": [0.5, float("inf"), np.float64("nan")]}}
     assert strict_json(writer.dumps(history)) == {"scratch": {"losses": [0.5, None, None]}}
+
+
+# ------------------------------------------------------------------ one snapshot (defect 13)
+
+
+@pytest.fixture
+def two_runs(trained, tmp_path, capsys):
+    """``run`` (moons, 8 hidden) and ``other`` (moons, 8 hidden, another seed)."""
+    run, other = tmp_path / "run", tmp_path / "other"
+    shutil.copytree(trained / "moons", run)
+    status = cli(capsys, "train", "--dataset", "moons", "--hidden", 8, "--epochs", 2,
+                 "--backend", "scratch", "--seed", 1, "--out", other)[0]  # fmt: skip
+    assert status == 0
+    return run, other
+
+
+def test_defect13_a_train_swapping_the_run_mid_read_is_read_again(
+    two_runs, trained, tmp_path, capsys, monkeypatch
+):
+    """model.json read from one run, then the directory swapped by a train: the weights no
+    longer match its SHA-256, so both are read again, and the predictions are the new run's."""
+    import parity.cli.predict as predict
+
+    run, other = two_runs
+    points = write_csv(tmp_path / "p.csv", ["x0", "x1"], [[0.5, 0.25], [-1.0, 0.75]])
+    expected = cli(capsys, "predict", "--model", other, "--data", points)[1]
+    real, calls = predict.read_card, []
+
+    def swapped_after_reading(model_dir):
+        card = real(model_dir)
+        if not calls:  # a train into run finishes now
+            shutil.rmtree(run)
+            shutil.copytree(other, run)
+        calls.append(model_dir)
+        return card
+
+    monkeypatch.setattr(predict, "read_card", swapped_after_reading)
+    status, stdout, err = cli(capsys, "predict", "--model", run, "--data", points)
+    assert status == 0, err
+    assert stdout == expected and len(calls) == 2
+
+
+@pytest.mark.parametrize("kind", ["same-shape", "other-shape"])
+def test_defect13_weights_of_another_run_are_refused(kind, two_runs, trained, tmp_path, capsys):
+    run, other = two_runs
+    source = other if kind == "same-shape" else trained / "wide"
+    shutil.copy(source / "weights_scratch.npz", run / "weights_scratch.npz")
+    points = write_csv(tmp_path / "p.csv", ["x0", "x1"], [[0.5, 0.25]])
+    status, stdout, err = cli(capsys, "predict", "--model", run, "--data", points)
+    assert_one_line_error(status, stdout, err, "weights_scratch.npz: not the weights")
+    assert "its SHA-256 differs, 3 reads in a row" in err and stdout == ""

@@ -31,7 +31,8 @@ def test_a_signal_mid_training_keeps_the_earlier_run(signum, status, word, old_r
     before = snapshot(old_run)
     proc = start_held_train(tmp_path / "gate", *TRAIN, "--out", old_run)
     staged = leftovers(tmp_path)  # mid-run: the lock, and the run being staged beside --out
-    assert staged[0] == ".run.lock" and staged[1].startswith("run.tmp-") and len(staged) == 2
+    assert staged[0] == ".run.nn-parity-tmp-" + staged[0][-8:] and len(staged) == 2
+    assert staged[1] == ".run.nn-parity.lock"
     proc.send_signal(signum)
     code, stdout, err = finish(proc)
     assert code == status, err

@@ -52,7 +52,7 @@ def test_train_builtin_matches_parity_run_and_predict_round_trips(tmp_path, caps
                 assert float(row[1 + 2 * j + k]) == pytest.approx(
                     history[side]["epochs"][i][key], abs=1e-4
                 )
-    names = {"model.json", "history.json", "training_curve.png"}
+    names = {".nn-parity.json", "model.json", "history.json", "training_curve.png"}
     names |= {"weights_scratch.npz", "weights_torch.npz"}
     assert {p.name for p in out.iterdir()} == names
     assert len(history["scratch"]["epochs"]) == 3 and history["parity"]["ok"]
@@ -173,7 +173,7 @@ def test_retraining_removes_the_other_backends_stale_weights(tmp_path, capsys):
     assert status == 0
     assert "removed weights_scratch.npz" in stdout
     assert sorted(p.name for p in out.iterdir()) == [
-        "history.json", "model.json", "notes.txt", "training_curve.png",
+        ".nn-parity.json", "history.json", "model.json", "notes.txt", "training_curve.png",
         "weights_scratch.npz.bak", "weights_torch.npz",
     ]  # fmt: skip
     assert json.loads((out / "model.json").read_text())["weights"] == {"torch": "weights_torch.npz"}

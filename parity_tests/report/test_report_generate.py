@@ -25,7 +25,7 @@ import parity.report.sections.activations as report_activations
 import parity.report.sections.claims as report_claims
 import parity.report.sections.grid as report_grid
 import parity.report.sections.performance as report_performance
-from parity._util.atomic import publish, staging_dir
+from parity._util.publish import MARKER, output_dir, read_marker
 from parity.cli import main
 from parity.cli.report import without_jobs
 from parity.data import DATASETS
@@ -137,7 +137,7 @@ def test_quick_report_has_every_section_and_figure(quick_reports):
     for kind in KINDS:  # the worst-error table covers every kind of quantity
         assert report.KIND_LABELS[kind] in text
     assert "torch intra-op threads | 1 |" in text
-    assert not list(out.parent.glob("*.tmp-*"))  # the staging directory is gone
+    assert not list(out.parent.glob(".*.nn-parity*"))  # the staging directory is gone
 
 
 def test_contents_links_every_section_heading_in_order(quick_reports):
@@ -203,7 +203,7 @@ def test_interrupted_report_keeps_the_previous_one(quick_reports, monkeypatch, c
     assert (out / "REPORT.md").read_bytes() == before
     assert sorted(p.name for p in (out / "figures").iterdir()) == figures
     assert (out / "figures" / "activations.png").read_bytes() != b"half a figure"
-    assert not list(out.parent.glob("*.tmp-*"))
+    assert not list(out.parent.glob(".*.nn-parity*"))
 
 
 def test_interrupt_with_workers_running_keeps_the_report_and_leaves_no_process(
@@ -226,7 +226,7 @@ def test_interrupt_with_workers_running_keeps_the_report_and_leaves_no_process(
     assert not any(p.is_alive() for p in spawned)
     assert multiprocessing.active_children() == []
     assert (out / "REPORT.md").read_bytes() == before
-    assert not list(out.parent.glob("*.tmp-*"))
+    assert not list(out.parent.glob(".*.nn-parity*"))
 
 
 def test_report_out_must_be_a_directory(tmp_path, capsys):
@@ -237,19 +237,40 @@ def test_report_out_must_be_a_directory(tmp_path, capsys):
     assert target.read_text() == "a file"
 
 
-def test_publish_swaps_directories_and_keeps_other_entries(tmp_path):
+def test_publish_swaps_figures_whole_and_keeps_other_entries(tmp_path):
     dest = tmp_path / "reports"
-    (dest / "figures").mkdir(parents=True)
-    (dest / "figures" / "old.png").write_text("old")
-    (dest / "README.txt").write_text("keep me")
-    with staging_dir(dest) as staged:
-        (staged / "figures").mkdir()
-        (staged / "figures" / "new.png").write_text("new")
-        (staged / "REPORT.md").write_text("# new")
-        publish(staged, dest)
-    assert sorted(p.name for p in dest.iterdir()) == ["README.txt", "REPORT.md", "figures"]
+    for figure in ("old.png", "new.png"):
+        with output_dir(dest, "--out", "report") as staging:
+            (staging.staged / "figures").mkdir()
+            (staging.staged / "figures" / figure).write_text(figure)
+            (staging.staged / "REPORT.md").write_text("# report")
+            staging.commit()
+        (dest / "README.txt").write_text("keep me")  # the user's: not in the marker
+    assert sorted(p.name for p in dest.iterdir()) == [MARKER, "README.txt", "REPORT.md",
+                                                       "figures"]  # fmt: skip
     assert [p.name for p in (dest / "figures").iterdir()] == ["new.png"]
     assert list(tmp_path.iterdir()) == [dest]  # staging (and the old figures) removed
+
+
+def test_the_committed_reports_are_marked_as_a_reports_output():
+    """``nn-parity report --out reports`` (the maintainer's command) replaces the committed
+    ``reports/``: it carries the marker of a report, as does ``reports/cuda``."""
+    for path in (ROOT / "reports", ROOT / "reports" / "cuda"):
+        marker = read_marker(path)
+        assert marker is not None and marker["command"] == "report", path
+        assert marker["files"] == ["REPORT.md", "figures"]
+        assert {"REPORT.md", "figures"} <= {p.name for p in path.iterdir()}
+
+
+def test_defect9_report_into_a_directory_of_the_users_is_refused(tmp_path, capsys):
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "thesis_plot.txt").write_text("mine")
+    assert main(["report", "--quick", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"nn-parity: error: --out '{tmp_path}' holds files nn-parity did not "
+                          "write ('figures'; no .nn-parity.json)")  # fmt: skip
+    assert (tmp_path / "figures" / "thesis_plot.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["figures"]
 
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -272,7 +293,7 @@ def test_without_out_the_report_goes_to_the_git_ignored_out_report(tmp_path, mon
     assert main(["report", "--quick"]) == 0
     (options,) = asked
     assert options.out == Path(DEFAULT_OUT) == Path("out/report") == ReportOptions().out
-    assert (tmp_path / "out").is_dir() and not (tmp_path / "reports").exists()
+    assert not (tmp_path / "reports").exists()
     assert main(["report", "--quick", "--out", "reports"]) == 0  # the maintainer's command
     assert asked[-1].out == Path("reports")
 
