@@ -2,7 +2,7 @@
 
 For the scratch-only tests (``test_scratch_*.py``): ``check_array``, the one array comparison.
 
-For the parity tests (``test_parity_*.py``):
+For the parity tests (``core/``, ``data/``, ``harness/``):
 
 * torch runs on one thread for the whole session (the matrices are tiny; on a small box,
   OpenMP spin-waits make multi-threaded torch about ten times slower);

@@ -3,7 +3,7 @@
 ``parity.data``'s synthetic sets came from scikit-learn, whose import alone costs most of a
 scratch-only command's start-up (~0.75 s). These copies make the same
 ``np.random.RandomState`` draws, in the same order, with the same arithmetic, so they return
-*bit-identical* arrays (``parity_tests/parity/test_parity_samples.py`` compares them with
+*bit-identical* arrays (``parity_tests/data/test_data_samples.py`` compares them with
 scikit-learn's for many seeds and sizes). Each follows scikit-learn 1.x's
 ``sklearn/datasets/_samples_generator.py`` for an integer ``n_samples`` and an integer
 ``random_state``:

@@ -140,7 +140,7 @@ def test_a_real_mistake_in_a_chaotic_setting_still_disagrees():
 
 
 def test_a_negative_control_is_disagree_without_a_sensitivity_run():
-    """The float32-input control of ``test_parity_negative``: its first step's gradients
+    """The float32-input control of ``test_harness_negative``: its first step's gradients
     already differ, so no sensitivity could explain it and none is measured."""
 
     def fit_on_rounded_input(model, loss_fn, optimizer, X, y, **kw):

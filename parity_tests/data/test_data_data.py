@@ -1,5 +1,5 @@
 """parity.data: registry datasets, splits, standardisation, label conventions (users' own files:
-test_parity_files.py)."""
+test_data_files.py)."""
 
 import math
 

@@ -110,7 +110,7 @@ def test_pytest_writes_one_entry_per_grid_cell_run(tmp_path):
     ran = cells if torch.cuda.is_available() else cells[:2]
     path = tmp_path / "out" / "measured.json"
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    grid_tests = ROOT / "parity_tests" / "parity" / "test_parity_grid.py"
+    grid_tests = ROOT / "parity_tests" / "harness" / "test_harness_grid.py"
     command += [str(grid_tests), "-k", " or ".join(cells)]
     command += ["--parity-json", str(path)]
     pythonpath = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])

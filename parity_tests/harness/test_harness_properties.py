@@ -17,7 +17,7 @@ for more digits than the reference itself has (both measured over 4000 draws):
   ``y (1 - y)`` from an output within an ulp of its bound, so every gradient behind it is
   rounding noise of absolute size ~eps times the model's gradient scale (measured: at most
   4e-15 of it in float64), which no two libms agree on digit for digit. The per-tensor
-  judgement stays with ``test_parity_modules`` and the grid.
+  judgement stays with ``test_harness_modules`` and the grid.
 * the loss: ``max(|loss|, 1)``. torch computes ``BCEWithLogitsLoss``'s log term as
   ``log(exp(-m) + exp(-x - m))``, with an absolute error of an ulp of 1 per row, so a loss
   far below 1 (confident, correct logits) agrees to ~1e-16 absolute, not relatively
@@ -47,7 +47,7 @@ from parity.tolerances import tolerance
 
 pytestmark = pytest.mark.filterwarnings("error")
 
-BIG = {"float64": 1000.0, "float32": 100.0}  # the extremes of test_parity_modules
+BIG = {"float64": 1000.0, "float32": 100.0}  # the extremes of test_harness_modules
 EXAMPLES = 600  # ~3 s on 2 cores, the file 5 s with the corner check (budget: 20 s)
 FORWARD = {"output", "loss"}  # the rest of a side's quantities are parameter gradients
 TINY = float(np.finfo(np.float64).tiny)
