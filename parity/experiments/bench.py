@@ -49,10 +49,6 @@ DTYPES = ("float32", "float64")
 # scratch step / hand-fused step, by size: the price of plain code (tiny and small reported,
 # not gated: there the step is overhead, not arithmetic)
 FUSED_GOALS = {"medium": 1.5, "large": 1.3}
-# scratch / torch, float32 (in float64 both sides are GEMM-bound)
-TORCH_GOALS = {"tiny": 0.25, "small": 0.5, "medium": 0.8, "large": 0.8}
-PEAK_GOAL = 0.80  # share of the GEMM peak of the large float32 step
-TINY_GOAL = 60e-6  # seconds per tiny float32 step
 BLOCK = {False: 0.025, True: 0.002}  # seconds a timed block aims at (full, quick)
 # seconds of rest when the next block runs on another thread pool than the last (quick
 # runs too): OpenBLAS's threads spin ~0.1 s after a call, OpenMP's (torch's) a while too,

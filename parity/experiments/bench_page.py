@@ -11,9 +11,6 @@ from parity.experiments.bench import (
     CONFIGS,
     DTYPES,
     FUSED_GOALS,
-    PEAK_GOAL,
-    TINY_GOAL,
-    TORCH_GOALS,
     BenchResult,
     BenchRow,
     run_bench,
@@ -102,20 +99,13 @@ class Goal:
         return text, verdict, within
 
 
+# The one speed goal of plain scratch (clarity first): the price of writing each layer's
+# forward and backward plainly, against the hand-fused step; tiny and small are reported,
+# not gated (there a step is overhead, not arithmetic).
 GOALS = (
     Goal("scratch / fused NumPy step <= "
          + ", ".join(f"{bound} ({n})" for n, bound in FUSED_GOALS.items()),
          lambda r: r.ratio("fused"), lambda r: FUSED_GOALS.get(r.config), True, _ratio),
-    Goal("scratch / torch CPU step <= "
-         + ", ".join(f"{TORCH_GOALS[n]} ({n})" for n in CONFIGS) + " (float32)",
-         lambda r: r.ratio("torch"),
-         lambda r: TORCH_GOALS.get(r.config) if r.dtype == "float32" else None, True, _ratio),
-    Goal(f"share of the GEMM peak >= {PEAK_GOAL:.0%} (large, float32)", BenchRow.peak_share,
-         lambda r: PEAK_GOAL if (r.config, r.dtype) == ("large", "float32") else None, False,
-         lambda v: f"{v:.0%}"),
-    Goal(f"step time < {TINY_GOAL * 1e6:.0f} µs (tiny, float32)", lambda r: r.seconds["scratch"],
-         lambda r: TINY_GOAL if (r.config, r.dtype) == ("tiny", "float32") else None, True,
-         lambda v: f"{v * 1e6:.3g} µs" if v < 1e-3 else f"{v * 1e3:.3g} ms"),
 )  # fmt: skip
 
 
@@ -127,9 +117,16 @@ SPREAD_NOTE = (
 )
 
 
-# what the NumPy yardsticks themselves reach against torch (float32, no bound): a scratch /
-# torch goal below these is out of reach of any NumPy step on the machine
+# reported, not gated: scratch against torch, how much of the GEMM peak it reaches, the tiny
+# step's time, and what the NumPy yardsticks themselves reach against torch (float32)
 REFERENCES = (
+    Goal("for reference: scratch / torch CPU step (float32)",
+         lambda r: r.ratio("torch"), lambda r: None, True, _ratio),
+    Goal("for reference: share of the GEMM peak (float32)", BenchRow.peak_share,
+         lambda r: None, False, lambda v: f"{v:.0%}"),
+    Goal("for reference: scratch step time (float32)", lambda r: r.seconds["scratch"],
+         lambda r: None, True,
+         lambda v: f"{v * 1e6:.3g} µs" if v < 1e-3 else f"{v * 1e3:.3g} ms"),
     Goal("for reference: fused NumPy / torch CPU step (float32)",
          lambda r: r.ratio("torch", "fused"), lambda r: None, True, _ratio),
     Goal("for reference: GEMMs alone / torch CPU step (float32)",
