@@ -107,8 +107,11 @@ def _oracle(
     if first.loss is not None and not np.isfinite(first.loss):
         return [], f"your loss is {first.loss} (not finite), so differences of it mean nothing"
     grads = first.grads if s.dtype == "float64" and first.grads and not first.errors else None
+    cause, fix = precision.why_float32(impl)
+    if s.dtype != "float64":  # you chose to be judged in float32: the rows above are
+        cause += f"; the rows above judge it as {s.dtype} code, as you chose (dtype={s.dtype!r})"
     oracle, why, calls = oracle_rows(
-        impl, data.X, data.y, s.seed, grads, _focus(s, first), MODES[mode]
+        impl, data.X, data.y, s.seed, grads, _focus(s, first), MODES[mode], (cause, fix)
     )
     settings["oracle_calls"] = calls
     if all(r.ok for r in rows):
@@ -164,7 +167,7 @@ def _float32_inside(
         return None
     data32 = precision.as_float32(data)
     rows32, _ = static_rows(impl, setup(impl, s.net, data32, "float32", s.seed), kinds)
-    return precision.diagnosis(rows32)
+    return precision.diagnosis(impl, rows32)
 
 
 def _model_dtype(
