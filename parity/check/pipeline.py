@@ -103,7 +103,8 @@ def _oracle(
         return [], "your loss_fn keeps state between calls, so differences of it mean nothing"
     if first.errors:  # the same call would raise again: say where it did
         key, err = next(iter(first.errors.items()))
-        return [], f"your code raised in {where(key)}: {err}"
+        at = first.raised.at if first.raised is not None else ""
+        return [], f"your code raised in {where(key, at)}: {err}"
     if first.loss is not None and not np.isfinite(first.loss):
         return [], f"your loss is {first.loss} (not finite), so differences of it mean nothing"
     grads = first.grads if s.dtype == "float64" and first.grads and not first.errors else None
