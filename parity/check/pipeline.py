@@ -9,6 +9,7 @@ steps. The first row that fails on its own is the first divergence; the oracle n
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -150,9 +151,28 @@ def _training(
 def _diagnose(impl: Functional | Layers, s: CheckContext, rows: list[Row]) -> None:
     for r in rows:
         if r.status in (ROOT, ALSO) or (r.status == FAILS and r.stage != "oracle"):
-            r.diagnosis = diagnose(r)
+            r.diagnosis = _summed(impl, diagnose(r))
             if r.diagnosis.pattern == "raised":
                 r.diagnosis = retry(impl, s, r) or r.diagnosis
+
+
+def _summed(impl: Functional | Layers, d: Diagnosis) -> Diagnosis:
+    """A factor N (or N·D) in a ``Torch`` port whose loss module has ``reduction='sum'``:
+    the fix is torch's own switch, not a division."""
+    if not (
+        isinstance(impl, Torch)
+        and getattr(impl.loss_fn, "reduction", None) == "sum"
+        and d.pattern == "factor"
+        and d.text.startswith(("constant factor: yours = N ×", "constant factor: yours = N·D ×"))
+    ):
+        return d
+    loss = type(impl.loss_fn).__name__
+    return replace(
+        d,
+        text=f"{d.text} (your {loss} has reduction='sum')",
+        fix=f"use reduction='mean' (torch's default): {loss}() instead of "
+        f"{loss}(reduction='sum')",
+    )
 
 
 def _float32_inside(
