@@ -9,6 +9,7 @@ steps. The first row that fails on its own is the first divergence; the oracle n
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -103,12 +104,16 @@ def _oracle(
         return [], "your loss_fn keeps state between calls, so differences of it mean nothing"
     if first.errors:  # the same call would raise again: say where it did
         key, err = next(iter(first.errors.items()))
-        return [], f"your code raised in {where(key)}: {err}"
+        at = first.raised.at if first.raised is not None else ""
+        return [], f"your code raised in {where(key, at)}: {err}"
     if first.loss is not None and not np.isfinite(first.loss):
         return [], f"your loss is {first.loss} (not finite), so differences of it mean nothing"
     grads = first.grads if s.dtype == "float64" and first.grads and not first.errors else None
+    cause, fix = precision.why_float32(impl)
+    if s.dtype != "float64":  # you chose to be judged in float32: the rows above are
+        cause += f"; the rows above judge it as {s.dtype} code, as you chose (dtype={s.dtype!r})"
     oracle, why, calls = oracle_rows(
-        impl, data.X, data.y, s.seed, grads, _focus(s, first), MODES[mode]
+        impl, data.X, data.y, s.seed, grads, _focus(s, first), MODES[mode], (cause, fix)
     )
     settings["oracle_calls"] = calls
     if all(r.ok for r in rows):
@@ -146,9 +151,28 @@ def _training(
 def _diagnose(impl: Functional | Layers, s: CheckContext, rows: list[Row]) -> None:
     for r in rows:
         if r.status in (ROOT, ALSO) or (r.status == FAILS and r.stage != "oracle"):
-            r.diagnosis = diagnose(r)
+            r.diagnosis = _summed(impl, diagnose(r))
             if r.diagnosis.pattern == "raised":
                 r.diagnosis = retry(impl, s, r) or r.diagnosis
+
+
+def _summed(impl: Functional | Layers, d: Diagnosis) -> Diagnosis:
+    """A factor N (or N·D) in a ``Torch`` port whose loss module has ``reduction='sum'``:
+    the fix is torch's own switch, not a division."""
+    if not (
+        isinstance(impl, Torch)
+        and getattr(impl.loss_fn, "reduction", None) == "sum"
+        and d.pattern == "factor"
+        and d.text.startswith(("constant factor: yours = N ×", "constant factor: yours = N·D ×"))
+    ):
+        return d
+    loss = type(impl.loss_fn).__name__
+    return replace(
+        d,
+        text=f"{d.text} (your {loss} has reduction='sum')",
+        fix=f"use reduction='mean' (torch's default): {loss}() instead of "
+        f"{loss}(reduction='sum')",
+    )
 
 
 def _float32_inside(
@@ -164,7 +188,7 @@ def _float32_inside(
         return None
     data32 = precision.as_float32(data)
     rows32, _ = static_rows(impl, setup(impl, s.net, data32, "float32", s.seed), kinds)
-    return precision.diagnosis(rows32)
+    return precision.diagnosis(impl, rows32)
 
 
 def _model_dtype(

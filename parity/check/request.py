@@ -2,7 +2,8 @@
 file's check, ``--self`` or ``--demo``. Each prints its tables and returns its reports; the
 parent writes the outputs.
 
-A request is a dict: ``spec`` (``FILE.py:NAME``, the path absolute) and ``file``, or
+A request is a dict: ``spec`` (``FILE.py:NAME``, the path absolute) and ``file``, with
+``against`` (a second ``FILE.py:NAME``, compared with the first) or not; or
 ``self``, or ``demo``; ``dataset``, or ``data`` (an absolute path) with ``target``; ``kw``
 (``check``'s keyword arguments). :func:`run` returns ``{"reports": {name: CheckReport}}``
 (the name ``""`` for one report) or ``{"error": line}`` for bad input.
@@ -41,6 +42,8 @@ def file_check(request: dict[str, Any]) -> dict[str, CheckReport]:
 
     impl = load_implementation(request["spec"])
     kw = request["kw"]
+    if request.get("against"):
+        kw = {**kw, "against": load_implementation(request["against"])}
     if request.get("data"):
         from parity.data.files import load_arrays
 

@@ -2,7 +2,8 @@
 
 ::
 
-    nn-parity check FILE.py[:NAME] (--dataset D | --data F --target T) [--rows N]
+    nn-parity check FILE.py[:NAME] [--against PORT.py[:NAME]]
+                    (--dataset D | --data F --target T) [--rows N]
                     [--steps N --lr LR --optimizer sgd|adam|adamw|rmsprop|adagrad]
                     [--momentum M] [--opt KEY=VALUE ...] [--batch-size N]
                     [--oracle full|quick|off]
@@ -11,9 +12,10 @@
     nn-parity check --demo [NAME]
 
 ``NAME`` (default ``implementation``) is a zero-argument callable in ``FILE`` returning a
-``parity.check.Functional``, ``Layers`` or ``Torch``. Exit status: 0 when everything agrees, 1 on a
-mismatch, 2 on bad input (one ``nn-parity: error:`` line; for a structure that does not fit,
-the mapping is printed as a tree with the bad row marked).
+``parity.check.Functional``, ``Layers`` or ``Torch``; ``--against`` compares a second one
+(your port) with it, as ``check(original, against=port)`` does. Exit status: 0 when
+everything agrees, 1 on a mismatch, 2 on bad input (one ``nn-parity: error:`` line; for a
+structure that does not fit, the mapping is printed as a tree with the bad row marked).
 """
 
 from __future__ import annotations
@@ -52,6 +54,12 @@ def add_parser(subparsers: Any) -> None:
         nargs="?",
         metavar="FILE.py[:NAME]",
         help="your file and the callable in it (default NAME: implementation)",
+    )
+    p.add_argument(
+        "--against",
+        metavar="PORT.py[:NAME]",
+        help="compare your port with FILE's implementation, from the same weights and rows "
+        "(check(original, against=port))",
     )
     mode = p.add_mutually_exclusive_group()
     mode.add_argument(
@@ -176,6 +184,8 @@ def _check_options(args: argparse.Namespace) -> None:
         raise bad("--data needs --target (the column to predict)")
     if args.target and not args.data:
         raise bad("--target goes with --data")
+    if args.against and not args.file:
+        raise bad("--against goes with FILE.py[:NAME] (the original it is compared with)")
 
 
 def _option(text: str) -> tuple[str, Any]:
@@ -207,15 +217,23 @@ def _check_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _request(args: argparse.Namespace) -> dict[str, Any]:
-    """What the child process checks; every path absolute (your code may change directory)."""
+def _absolute(spec: str) -> tuple[str, str]:
+    """``FILE.py[:NAME]`` as (the file's absolute path, ``/abs/FILE.py:NAME``); the child's
+    loader refuses a missing file or one that is not Python."""
     from parity.check.adapters.loader import split_spec
 
+    path, name = split_spec(spec)
+    file = str(path.resolve() if path.exists() else path)
+    return file, f"{file}:{name}" if path.suffix == ".py" else file
+
+
+def _request(args: argparse.Namespace) -> dict[str, Any]:
+    """What the child process checks; every path absolute (your code may change directory)."""
     request: dict[str, Any] = {"kw": _check_kwargs(args), "dataset": args.dataset}
     if args.file:
-        path, name = split_spec(args.file)  # (the child's loader refuses a missing file)
-        file = str(path.resolve() if path.exists() else path)
-        request.update(file=file, spec=f"{file}:{name}" if path.suffix == ".py" else file)
+        request.update(file=_absolute(args.file)[0], spec=_absolute(args.file)[1])
+    if args.against:
+        request.update(against=_absolute(args.against)[1])
     request.update({"self": args.self_check, "demo": args.demo})
     if args.data:
         request.update(data=str(Path(args.data).resolve()), target=args.target)
@@ -229,6 +247,8 @@ def _inputs(args: argparse.Namespace) -> dict[str, Path]:
     inputs = {}
     if args.file:
         inputs["your FILE.py"] = split_spec(args.file)[0]
+    if args.against:
+        inputs["your --against file"] = split_spec(args.against)[0]
     if args.data:
         inputs["the --data file"] = Path(args.data)
     return inputs

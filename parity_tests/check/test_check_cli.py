@@ -192,3 +192,37 @@ def test_the_installed_command():
     done = subprocess.run(["nn-parity", "check", "--demo", "layers-relu-mask"],
                           capture_output=True, text=True)  # fmt: skip
     assert done.returncode == 1 and "ReLU mask" in done.stdout
+
+
+def test_against_compares_a_port_with_its_original(cli, tmp_path, monkeypatch):
+    """--against PORT.py: the two files checked in one child process, from the same weights
+    and rows, whatever the working directory; a port that sums its loss is a mismatch."""
+    from pathlib import Path
+
+    port_dir = Path(__file__).resolve().parents[2] / "examples" / "port"
+    monkeypatch.chdir(tmp_path)  # the paths travel absolute
+    args = ("--dataset", "moons", "--steps", "3", "--lr", "0.5")
+    original, port = str(port_dir / "check_numpy.py"), str(port_dir / "check_torch.py")
+    r = cli("check", original, "--against", port, *args)
+    assert r.status == 0, r.out + r.err
+    assert "your port equals your original" in r.out
+
+    (tmp_path / "summed_port.py").write_text(
+        textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(port_dir)!r})
+        from torch import nn
+        from parity.check import Torch
+        from step5_optim import model, optimizer
+
+        def implementation():
+            loss = nn.BCEWithLogitsLoss(reduction="sum")  # MISTAKE: a sum over the batch
+            return Torch(model, loss, head="binary", optimizer=optimizer)
+        """)
+    )
+    r = cli("check", original, "--against", "summed_port.py", *args)
+    assert r.status == 1, r.out + r.err
+    assert "your port's mistake" in r.out and "reduction='mean'" in r.out
+
+    r = cli("check", "--demo", "--against", port)
+    assert r.status == 2 and "--against goes with FILE.py" in r.err

@@ -74,3 +74,26 @@ def test_the_float32_judge():
     assert not far.ok and far.scaled == pytest.approx(5e-5, rel=1e-3)
     exact = measure(torch64 + 1e-6, torch64, "gradient", "float32", torch32=torch64)
     assert exact.tol == F32_FLOOR and exact.ok  # torch-float32 exact: the floor applies
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_remove_the_cast_only_where_the_code_casts(dtype):
+    """Your code casts (its parameters were float64): "remove the cast". You created the
+    parameters in float32 (float32 gradient buffers made from them): "create your parameters
+    in float64", and no cast to remove; in a float32 check the verdict says you chose it."""
+    casts = EXAMPLES["layers-casts-to-float32"].run(dtype=dtype)
+    params = EXAMPLES["layers-float32-params"].run(dtype=dtype)
+    for report in (casts, params):
+        assert report.ok == (dtype == "float32")
+        assert "cannot judge your gradients" in report.verdict
+    assert "remove the cast to float32" in casts.verdict
+    assert "remove the cast" not in params.verdict
+    assert "you created your parameters in float32 (layers[0].W" in params.verdict
+    assert "create your parameters in float64" in params.verdict
+    if dtype == "float64":
+        d = params.first_divergence.diagnosis
+        assert d.pattern == "float32_arithmetic"
+        assert "remove the cast" not in d.fix and "create your parameters in float64" in d.fix
+        assert "remove the cast" in casts.first_divergence.diagnosis.fix
+    else:
+        assert "as you chose (dtype='float32')" in params.verdict

@@ -3,6 +3,8 @@ number, nondeterministic code called so, each with its negative control."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from parity.check import Functional, check
@@ -114,3 +116,42 @@ def test_the_checked_files_folder_is_on_the_path_while_it_builds(tmp_path, monke
     # the folder stays first on the path for the whole run (the check's own child process),
     # so a lazy import inside loss_fn finds its neighbours too
     assert sys.path[0] == str(tmp_path.resolve())
+
+
+def test_an_exception_in_loss_fn_is_attributed_to_the_half_that_raised():
+    """Raised after the loss was computed (a gradient line, a scalar equal to torch's loss):
+    the backward half, quoting the line, and the loss row judges that loss. Raised before: the
+    loss_fn at that line, quoted."""
+    def run(mistake):  # the shipped functional_net mistakes (an exception has no residual,
+        # so they are not in EXAMPLES, whose diagnoses are verified by one)
+        return check(Functional(F.make_loss("relu", mistake), F.init_params((64, 32, 10))))
+
+    back = run("backward_raises")
+    d = back.first_divergence
+    assert (d.stage, d.name, d.diagnosis.pattern) == ("backward", "W2", "raised")
+    assert back.rows[0].name == "loss" and back.rows[0].ok  # the loss it had computed
+    assert re.search(r"in the backward half of your loss_fn \(at line \d+: `dh = dscores @ W2`\)",
+                     d.diagnosis.text)  # fmt: skip
+    assert "# MISTAKE" not in d.diagnosis.text  # the code, not its comment
+    assert "not run" in back.rows[2].status
+
+    fwd = run("forward_raises")
+    d = fwd.first_divergence
+    assert (d.stage, d.name, d.diagnosis.pattern) == ("forward", "loss", "raised")
+    assert re.search(r"in your loss_fn at line \d+: `scores = h @ W2.T \+ b2`", d.diagnosis.text)
+    assert "backward half" not in fwd.table()
+
+
+def test_the_backward_half_is_said_only_when_sure():
+    from parity.check.run.candidate import Raised
+
+    torch_loss = 2.25
+    grad_line = Raised(7, "dW1 = X.T @ dz", {"value": 2.25})
+    assert grad_line.loss(torch_loss, 1e-6) == 2.25
+    # equal to torch's loss but on a line that computes no gradient, in a name that is no loss
+    assert Raised(7, "z = np.pad(h, 1)", {"value": 2.25}).loss(torch_loss, 1e-6) is None
+    # a loss named so, on a gradient line: that loss, even if it differs from torch's
+    assert Raised(7, "grads['W1'] = X.T @ dz", {"data_loss": 3.0}).loss(torch_loss, 1e-6) == 3.0
+    # a gradient line, but no scalar that is the loss: not sure
+    assert Raised(7, "dW1 = X.T @ dz", {"reg": 0.1}).loss(torch_loss, 1e-6) is None
+    assert Raised(7, "data = X @ W1", {"data_loss": 3.0}).loss(torch_loss, 1e-6) is None

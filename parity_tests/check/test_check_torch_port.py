@@ -121,3 +121,22 @@ def test_the_cli_checks_a_torch_port_and_takes_torchs_hyper_parameters(cli, tmp_
     assert r.status == 0, r.out + r.err
     r = cli("check", str(path), "--steps", "1", "--optimizer", "adam", "--opt", "momentum=0.9")
     assert r.status == 2 and "has no 'momentum'" in r.err
+
+
+def test_a_summed_loss_module_is_told_to_use_reduction_mean():
+    """A loss module with reduction='sum': "use reduction='mean'", on its own and against the
+    original. A summing loss function (no module to switch): "divide by N"."""
+    alone = check(T.port("sum_reduction"))
+    against = check(T.original(), against=T.port("sum_reduction"))
+    for report in (alone, against):
+        d = report.first_divergence.diagnosis
+        assert d.pattern == "factor"
+        assert "use reduction='mean'" in d.fix and "divide by" not in d.fix
+        assert "CrossEntropyLoss(reduction='sum')" in d.fix
+    model = T.model_from(F.init_params((64, 32, 10)))
+
+    def summed(out, target):
+        return nn.functional.cross_entropy(out, target, reduction="sum")
+
+    d = check(Torch(model, summed)).first_divergence.diagnosis
+    assert d.pattern == "factor" and d.fix.startswith("divide by N")

@@ -12,6 +12,8 @@ a layer right on its own but wrong end to end gets the end-to-end statistics.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from parity.check.agreement import statistics
@@ -41,7 +43,11 @@ CHAIN_FIX = (
 def raised(row: Row) -> Diagnosis:
     """Your code raised while computing this row's own value: the exception, in full."""
     m = next(m for m in (row.e2e, row.tf) if m is not None and m.problem.startswith("raised"))
-    head, _, desc = m.problem.partition(": ")  # "raised in layers[3].backward", "IndexError: .."
+    # "raised in layers[3].backward", "IndexError: ..."; a place may quote your line:
+    # "raised in your loss_fn at line 12: `dW = ...`", "ValueError: ..."
+    found = re.match(r"(raised in [^`]*`[^`]*`\)?): ", m.problem)
+    cut = found.end(1) if found else m.problem.find(": ")
+    head, desc = m.problem[:cut], m.problem[cut + 2 :]
     text = f"your code raised {desc} {head.removeprefix('raised').strip()}".rstrip()
     fix = "run that call on its own with the shapes in this row to see why"
     if row.tf is not None and row.tf.ok:

@@ -295,6 +295,18 @@ EXAMPLE_LIST = [
         ("forward", "loss", "other_loss"),
         {"dataset": "breast_cancer"},
     ),
+    Example(
+        "layers-casts-to-float32",
+        "a Linear that casts its input to float32",
+        _l(linear=L.LinearCastsToFloat32),
+        ("forward", "layers[0]", "float32_arithmetic"),
+    ),
+    Example(
+        "layers-float32-params",
+        "parameters created in float32, gradients written into float32 buffers",
+        _l(linear=L.LinearFloat32Params),
+        ("backward", "layers[4].W", "float32_arithmetic"),
+    ),
     Example("library-stored", "", LL.stored, None, TRAIN),
     Example("library-renamed", "", LL.renamed, None, TRAIN),
     Example("library-in-place", "", LL.in_place, None, TRAIN),

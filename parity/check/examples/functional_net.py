@@ -26,6 +26,8 @@ MISTAKES = (
     "l2_in_loss",
     "l2_and_missing_mean",
     "transposed_forward",
+    "forward_raises",
+    "backward_raises",
 )
 Params = dict[str, np.ndarray]
 
@@ -98,6 +100,8 @@ def make_loss(activation: str = "relu", mistake: str | None = None) -> Callable[
         scores = h @ W2 + b2  # (N, C)
         if mistake == "transposed_forward":
             scores = h @ W2.T + b2  # MISTAKE: torch's x @ W.T on an (in, out) W (square here)
+        if mistake == "forward_raises":
+            scores = h @ W2.T + b2  # MISTAKE: W2 (H, C) transposed, so the shapes do not fit
         if mistake == "softmax_before_ce":
             probs1 = _softmax(scores)  # MISTAKE: a softmax before a loss that applies one
             value, dprobs = _cross_entropy(probs1, y, None)
@@ -111,7 +115,10 @@ def make_loss(activation: str = "relu", mistake: str | None = None) -> Callable[
             grads["W2"] = dscores.T @ h  # MISTAKE: torch's (out, in) formula on an (in, out) W
         if mistake == "bias_not_summed":
             grads["b2"] = dscores  # MISTAKE: one row per example, not summed over the batch
-        dz1 = _act_backward(activation, dscores @ W2.T, z1, h, mistake)
+        dh = dscores @ W2.T  # (N, H)
+        if mistake == "backward_raises":
+            dh = dscores @ W2  # MISTAKE: W2 not transposed, so the shapes do not fit
+        dz1 = _act_backward(activation, dh, z1, h, mistake)
         grads.update(W1=X.T @ dz1, b1=dz1.sum(axis=0))
         if mistake in ("l2_in_loss", "l2_and_missing_mean"):  # MISTAKE (l2_and_missing_mean:
             # both this penalty and the mean's 1/N left out of dscores)

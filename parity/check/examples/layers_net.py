@@ -134,6 +134,28 @@ class LinearBiasNotSummed(Linear):
         return dx
 
 
+class LinearCastsToFloat32(Linear):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return super().forward(x.astype(np.float32))  # MISTAKE (of precision): a cast
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        return super().backward(dy.astype(np.float32))
+
+
+class LinearFloat32Params(Linear):
+    """Parameters created in float32, gradients written into buffers made from them."""
+
+    def __init__(self, n_in: int, n_out: int, rng: np.random.Generator) -> None:
+        super().__init__(n_in, n_out, rng)
+        self.W, self.b = self.W.astype(np.float32), self.b.astype(np.float32)  # MISTAKE
+        self.dW, self.db = np.zeros_like(self.W), np.zeros_like(self.b)
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        self.dW[...] = self.x.T @ dy  # in place: the float32 buffer keeps its dtype
+        self.db[...] = dy.sum(axis=0)
+        return dy @ self.W.T
+
+
 class LinearTransposedGrad(Linear):
     def backward(self, dy: np.ndarray) -> np.ndarray:
         dx = super().backward(dy)

@@ -3,12 +3,20 @@ inputs and upstream gradients (teacher-forced).
 
 An exception inside your code is recorded where it happened (``errors``, keyed like
 ``"forward 2"``, ``"loss"``, ``"backward 0"``, ``"loss_fn"``) and the pass stops there: it
-becomes a failing row, not a crash. A value of the wrong type (``None`` from a ``backward``,
-an array where the loss should be one number) is a broken contract and raises TypeError.
+becomes a failing row, not a crash. For a ``loss_fn``, which computes the loss and the
+gradients in one call, ``raised`` keeps where in your file it raised and the finite numbers
+your ``loss_fn`` held then (``Raised``): ``stages`` attributes the exception to the backward
+half when one of them is the loss (see ``Raised.loss``). A value of the wrong type (``None``
+from a ``backward``, an array where the loss should be one number) is a broken contract and
+raises TypeError.
 """
 
 from __future__ import annotations
 
+import io
+import linecache
+import re
+import tokenize
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +29,77 @@ from parity.check.adapters.layers import LayersRun
 from parity.check.inputs import as_array, as_number, layer_result
 
 _FAILED = object()
+# a line that computes a gradient: assigns to dW1, dz, dscores, grads[...], W1_grad..., or
+# has a transposed product (X.T @ dz)
+_GRADIENT_LINE = re.compile(
+    r"^\s*(d(?:[A-Z]|[a-z]{1,2}\d*\b|scores|logits|probs|out|hidden)\w*|\w*grad\w*)\b"
+    r"[^=]*=[^=]|\.T\s*@"
+)
+_LOSS_NAME = re.compile(r"loss|cost|^[JL]$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Raised:
+    """Where your ``loss_fn`` raised: the innermost line in its file, and the finite scalars
+    its own frame held then (by name)."""
+
+    line: int
+    text: str
+    scalars: dict[str, float]
+
+    @property
+    def at(self) -> str:
+        return f"line {self.line}: `{self.text}`"
+
+    def loss(self, torch_loss: float, rtol: float) -> float | None:
+        """Your loss, when the exception came after it was computed (in the backward half),
+        else None. Sure only when the raising line computes a gradient and your loss_fn
+        held a scalar equal to torch's loss (within ``rtol``) or exactly one named like a
+        loss; or when a scalar named like a loss equals torch's."""
+        gradient_line = bool(_GRADIENT_LINE.search(self.text))
+        named = {k: v for k, v in self.scalars.items() if _LOSS_NAME.search(k)}
+        for k, v in self.scalars.items():
+            if abs(v - torch_loss) <= rtol * abs(torch_loss) and (gradient_line or k in named):
+                return v
+        if gradient_line and len(named) == 1:
+            return next(iter(named.values()))
+        return None
+
+
+def _raised(err: BaseException, fn: Callable[..., Any]) -> Raised | None:
+    """Where ``err`` was raised in ``fn``'s file, with ``fn``'s frame's scalars; None when
+    ``fn`` is not a plain function or the traceback never enters its file."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return None
+    frame, line = None, 0
+    tb = err.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is code:
+            frame = tb.tb_frame
+        if tb.tb_frame.f_code.co_filename == code.co_filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    if frame is None or not line:
+        return None
+    scalars = {}
+    for name, value in frame.f_locals.items():
+        if isinstance(value, (float, np.floating)) or (
+            isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind == "f"
+        ):
+            if np.isfinite(value):
+                scalars[name] = float(value)
+    return Raised(line, _code(linecache.getline(code.co_filename, line)), scalars)
+
+
+def _code(line: str) -> str:
+    """A source line without its comment."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(line).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return line.strip()
+    comment = next((t for t in tokens if t.type == tokenize.COMMENT), None)
+    return (line[: comment.start[1]] if comment else line).strip()
 
 
 @dataclass
@@ -34,6 +113,7 @@ class YourTrace:
     grads: dict[str, np.ndarray] = field(default_factory=dict)
     per_layer_grads: list[dict[str, np.ndarray]] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
+    raised: Raised | None = None  # where your loss_fn raised (Functional)
 
 
 def describe(err: BaseException) -> str:
@@ -55,9 +135,13 @@ def call(errors: dict[str, str], key: str, fn: Callable[..., Any], *args: Any) -
 def functional_trace(run: FunctionalRun, X: np.ndarray, y: np.ndarray) -> YourTrace:
     """Your ``loss_fn`` once: the loss and the gradients."""
     out = YourTrace()
-    raw = call(out.errors, "loss_fn", run.impl.loss_fn, X.copy(), y.copy(), run.params())
-    if raw is not _FAILED:
-        out.loss, out.grads = run.check_result(raw)
+    try:
+        raw = run.impl.loss_fn(X.copy(), y.copy(), run.params())
+    except Exception as err:
+        out.errors["loss_fn"] = describe(err)
+        out.raised = _raised(err, run.impl.loss_fn)
+        return out
+    out.loss, out.grads = run.check_result(raw)
     return out
 
 

@@ -57,18 +57,25 @@ class CheckContext:
         return Evidence(yours, np.asarray(v64, dtype=np.float64), kind, role, context)
 
 
-def where(key: str) -> str:
-    """An error key as your call: ``"forward 2"`` -> ``"layers[2].forward"``."""
+def where(key: str, at: str = "") -> str:
+    """An error key as your call: ``"forward 2"`` -> ``"layers[2].forward"``; ``"loss_fn"``
+    -> ``"your loss_fn at line 12: `...`"``; ``"loss_fn.backward"`` (``stages`` found the
+    loss computed before it raised) -> ``"the backward half of your loss_fn (at ...)"``."""
     if " " in key:
         method, i = key.split()
         return f"layers[{i}].{method}"
+    if key == "loss_fn":
+        return f"your loss_fn at {at}" if at else "your loss_fn"
+    if key == "loss_fn.backward":
+        return f"the backward half of your loss_fn (at {at})"
     return {"loss": "loss.forward", "dloss": "loss.backward"}.get(key, key)
 
 
 def problem(trace: YourTrace, key: str, order: list[str]) -> str:
     """Why a value of ``trace`` is missing: raised at ``key``, or an earlier call raised."""
     if key in trace.errors:
-        return f"raised in {where(key)}: {trace.errors[key]}"
+        at = trace.raised.at if trace.raised is not None else ""
+        return f"raised in {where(key, at)}: {trace.errors[key]}"
     for earlier in order[: order.index(key)] if key in order else order:
         if earlier in trace.errors:
             return f"not run: {where(earlier)} raised"

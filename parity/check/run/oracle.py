@@ -49,10 +49,12 @@ MODES = {"full": SAMPLES, "quick": 3, "off": 0}
 # combine up to six such values divided by eps/2, so 16 roundings bound their noise.
 NOISE_ULPS = 16
 FLOAT32 = (
-    "your code computes in float32 even when given float64 ({why}); the finite-difference "
-    "oracle needs float64 arithmetic, so it cannot judge your gradients (remove the cast to "
-    "float32 to get its verdict)"
+    "your code computes in float32 even when given float64 ({why}; {cause}); the "
+    "finite-difference oracle needs float64 arithmetic, so it cannot judge your gradients "
+    "({fix} to get its verdict)"
 )
+# why your code computes in float32, and the fix (diagnose/precision.py words other causes)
+CASTS = ("it casts to float32", "remove the cast to float32")
 
 
 @dataclass(frozen=True)
@@ -121,18 +123,23 @@ def _fresh(impl: Functional | Layers) -> Functional | Layers:
     return impl
 
 
-def float32_inside(grads: dict[str, np.ndarray], losses: np.ndarray) -> str:
-    """Why your code evidently computes in float32 although given float64, or ""."""
+def float32_inside(
+    grads: dict[str, np.ndarray], losses: np.ndarray, cause: tuple[str, str] = CASTS
+) -> str:
+    """Why your code evidently computes in float32 although given float64, or "";
+    ``cause``: what makes it, and the fix (default: your code casts)."""
+    fill = {"cause": cause[0], "fix": cause[1]}
     low = [
         k
         for k, g in grads.items()
         if np.issubdtype(np.asarray(g).dtype, np.floating) and np.asarray(g).dtype.itemsize < 8
     ]
     if low:
-        return FLOAT32.format(why=f"your gradient of {low[0]} comes back {grads[low[0]].dtype}")
+        why = f"your gradient of {low[0]} comes back {grads[low[0]].dtype}"
+        return FLOAT32.format(why=why, **fill)
     distinct = np.unique(losses)
     if len(distinct) > 2 and np.array_equal(distinct.astype(np.float32), distinct):
-        return FLOAT32.format(why="every loss it returns is a float32 number")
+        return FLOAT32.format(why="every loss it returns is a float32 number", **fill)
     return ""
 
 
@@ -144,6 +151,7 @@ def oracle_rows(
     grads: dict[str, np.ndarray] | None = None,
     focus: dict[str, np.ndarray] | None = None,
     samples: int = SAMPLES,
+    float32: tuple[str, str] = CASTS,
 ) -> tuple[list[Row], str, int]:
     """Per parameter, your gradient against differences of your own loss (float64).
 
@@ -151,6 +159,7 @@ def oracle_rows(
     here). ``focus``: flat entries to probe first, per parameter (where yours and torch's
     differ most). ``samples``: entries per parameter (``MODES``). Returns the rows, a
     one-line reason when the oracle could not judge, and how many times it called your loss.
+    ``float32``: why your code would compute in float32, and the fix (``float32_inside``).
     """
     focus = focus or {}
     calls = [0]
@@ -185,7 +194,7 @@ def oracle_rows(
     finally:
         run.restore()
     values = np.concatenate([[base]] + [d.values() for d in numeric.values()])
-    why = float32_inside(grads, values)
+    why = float32_inside(grads, values, float32)
     if why:
         return [], why, calls[0]
     return _rows(grads, arrays, picked, numeric), "", calls[0]

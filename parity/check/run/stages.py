@@ -249,8 +249,32 @@ def param_rows(
     return rows
 
 
+def _attribute(s: CheckContext, yours: YourTrace) -> None:
+    """Your ``loss_fn`` raised with the loss already computed: its error becomes the backward
+    half's (``"loss_fn.backward"``) and that loss is yours."""
+    if "loss_fn" not in yours.errors or yours.raised is None:
+        return
+    loss = yours.raised.loss(float(s.ref64.loss), 1e-6 if s.dtype == "float64" else 1e-4)
+    if loss is not None:
+        yours.loss = loss
+        yours.errors = {"loss_fn.backward": yours.errors["loss_fn"]}
+
+
+def _backward_problem(yours: YourTrace, first: bool) -> str:
+    """Your ``loss_fn`` raised in its backward half: said at the first gradient row, the
+    others not run."""
+    if "loss_fn.backward" not in yours.errors:
+        return ""
+    if first:
+        return problem(yours, "loss_fn.backward", ["loss_fn.backward"])
+    return "not run: the backward half of your loss_fn raised (see the first gradient)"
+
+
 def functional_rows(s: CheckContext, yours: YourTrace) -> list[Row]:
-    """The loss, then every parameter's gradient from the last layer back (end to end)."""
+    """The loss, then every parameter's gradient from the last layer back (end to end).
+    When your ``loss_fn`` raised after it had computed the loss (``Raised.loss``), the loss
+    row judges that loss and the exception is the backward half's."""
+    _attribute(s, yours)
     rows = [loss_row(s, yours, None, ["loss_fn"], key="loss_fn")]
     if not rows[0].ok and rows[0].evidence is not None:
         rows[0].evidence.context["l2"] = l2_entries(s, yours)
@@ -261,6 +285,7 @@ def functional_rows(s: CheckContext, yours: YourTrace) -> list[Row]:
             + variants.other_activations(s.net, s.state64, X64, s.y)
         )
     not_run = "not run: loss_fn raised (see the loss)" if yours.errors else ""
+    first_grad = True
     for k in reversed(range(len(s.net.linears))):
         spec = s.net.linears[k]
         for what, name in (("weight", spec.weight), ("bias", spec.bias)):
@@ -276,9 +301,10 @@ def functional_rows(s: CheckContext, yours: YourTrace) -> list[Row]:
                     t64,
                     s.user(key, s.ref.grads[key]),
                     "gradient",
-                    not_run,
+                    _backward_problem(yours, first_grad) or not_run,
                 ),
             )
+            first_grad = False
             context = (
                 {}
                 if row.ok
