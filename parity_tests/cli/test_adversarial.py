@@ -117,7 +117,7 @@ CASES = [
     ("a hang that ignores SIGTERM",
      {"net.py": _net(at_import="signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
                      "while True:\n    time.sleep(0.01)")},
-     ["--timeout", "10"], 2, ["did not finish within --timeout 10 s", "stopped by SIG"]),
+     ["--timeout", "5"], 2, ["did not finish within --timeout 5 s", "stopped by SIG"]),
 ]  # fmt: skip
 
 
