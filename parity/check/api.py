@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from parity import errors
 from parity.check import against as two_sides
 from parity.check import pipeline
 from parity.check.adapters.functional import Functional
@@ -71,7 +70,7 @@ def _settings(impl: Any, kw: dict[str, Any]) -> dict[str, Any]:
     name = str(out["optimizer"])
     raw = kw["optimizer_options"]
     if raw is not None and not isinstance(raw, dict):
-        raise errors.InputTypeError(f"optimizer_options must be a dict, got {type(raw).__name__}")
+        raise InputTypeError(f"optimizer_options must be a dict, got {type(raw).__name__}")
     options = dict(raw or {})
     if momentum:
         if name not in ("sgd", "rmsprop"):
@@ -159,7 +158,7 @@ def check(
     data = _rows_for(impl, source, settings["dtype"], settings["seed"])
     settings.update(data=data.source, rows=len(data.X))
     if against is not None and not isinstance(against, (Functional, Layers)):
-        raise errors.InputTypeError(
+        raise InputTypeError(
             f"against= needs a parity.check.Torch, Functional or Layers, got "
             f"{type(against).__name__}"
         )
