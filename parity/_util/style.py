@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Sequence
 from typing import Any
 
 SCRATCH = {"color": "#1f77b4", "linestyle": "-", "label": "scratch (NumPy)"}
@@ -63,22 +62,3 @@ def format_number(x: float) -> str:
     if abs(x) < 1e-3 or abs(x) >= 1e5:
         return f"{x:.2e}"
     return f"{x:.4f}"
-
-
-def format_bound(x: float, floor: float = 1e-12) -> str:
-    """A measured error for a page whose text must not change with the BLAS kernel: below
-    ``floor`` (exact zeros included) only its bound, ``< 1e-12``; above, ``format_error``'s
-    two digits."""
-    return f"< {floor:.0e}" if x < floor else format_error(x)
-
-
-def text_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """A plain-text table: ``header`` over ``rows``, columns left-aligned, two spaces apart,
-    a rule under the header."""
-    cells = [[str(c) for c in header], *([str(c) for c in row] for row in rows)]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
